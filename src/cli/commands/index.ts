@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
+import { registerCancel } from './cancel';
+import { registerInstall } from './install';
+import { registerStatus } from './status';
+import { registerWorker } from './worker';
 
 /** Each command lives in its own module; this is the one place that lists them. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerWorker(program);
+  registerInstall(program);
+  registerStatus(program);
+  registerCancel(program);
 }

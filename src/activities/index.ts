@@ -1,0 +1,3 @@
+/** Everything the worker registers as activities. */
+export { prepareInstall, startInstall, readJob, snapshotSoftware } from './install';
+export type { PreparedInstall, StartInstallInput, ReadJobInput, SnapshotSoftwareInput } from './install';

@@ -1,0 +1,96 @@
+/**
+ * Starting and following installs from any Temporal client: the CLI, the demo, tests and other
+ * tools use this rather than raw workflow calls, so ids, summaries and results stay consistent.
+ */
+import {
+  CancelledFailure,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { installWorkflowId } from '../shared/ids';
+import { VIBFLOW_HOST } from '../shared/searchAttributes';
+import { parseInstallInput, type InstallVibInput } from '../workflows/installInput';
+import type { InstallProgress, InstallResult } from '../workflows/installResult';
+import { installProgressQuery, installVib } from '../workflows/installVib';
+
+export type InstallHandle = WorkflowHandle<typeof installVib>;
+
+/**
+ * Validates the input (throws InvalidInputError naming the field: nothing is started on bad input),
+ * then starts the install, or attaches to the one already running for this host and bundle.
+ */
+export async function startInstall(
+  client: Client,
+  input: InstallVibInput,
+  taskQueue: string,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof installVib>> {
+  const { plan } = parseInstallInput(input);
+  return client.workflow.start(installVib, {
+    taskQueue,
+    workflowId: installWorkflowId(plan.host.name, plan.bundleUri),
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [{ key: VIBFLOW_HOST, value: plan.host.name }],
+    staticSummary: `Install ${plan.bundleUri} on ${plan.host.name}`,
+    staticDetails: `Host ${plan.host.name} (${plan.host.url}), bundle ${plan.bundleUri}, poll every ${plan.pollIntervalMs / 1000}s`,
+  });
+}
+
+/**
+ * The typed result carried by an install that ended badly: failures carry it as details; a
+ * cancelled install has none, so it is rebuilt from the last progress seen.
+ */
+function resultOfEndedInstall(err: unknown, lastSeen: InstallProgress | undefined): InstallResult {
+  if (!(err instanceof WorkflowFailedError)) throw err;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure && cause.details?.[0]) return cause.details[0] as InstallResult;
+  if (!(cause instanceof CancelledFailure) || !lastSeen) throw err;
+  return {
+    ...lastSeen,
+    phase: 'done',
+    outcome: 'cancelled',
+    errorCode: null,
+    errorDescription: null,
+    reason: 'cancelled by request; the job may still run on the host',
+    rebootRequired: false,
+    adopted: false,
+    changes: { added: [], updated: [], removed: [] },
+  };
+}
+
+/** The install's typed result, whether the workflow completed, failed or was cancelled. */
+export async function installResult(handle: InstallHandle): Promise<InstallResult> {
+  return followInstall(handle, () => undefined);
+}
+
+/** Follows an install until it ends, reporting progress (from the `progress` query) as it moves. */
+export async function followInstall(
+  handle: InstallHandle,
+  onProgress: (progress: InstallProgress) => void,
+  everyMs = 1000,
+): Promise<InstallResult> {
+  let lastSeen: InstallProgress | undefined;
+  let settled = false;
+  const ended = handle.result().then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  void ended.then(() => {
+    settled = true;
+  });
+  while (!settled) {
+    try {
+      lastSeen = await handle.query(installProgressQuery);
+      onProgress(lastSeen);
+    } catch {
+      // A query fails while no worker runs or as the workflow closes; the result still arrives.
+    }
+    if (!settled) await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, everyMs))]);
+  }
+  const end = await ended;
+  return 'result' in end ? end.result : resultOfEndedInstall(end.error, lastSeen);
+}

@@ -1,0 +1,50 @@
+/**
+ * The schema of a host connection as users write it (inventory files, workflow JSON pasted in the
+ * UI, CLI flags). Pure: the workflow validates its input with it too.
+ */
+import { z } from 'zod';
+
+export const CREDENTIAL_REFERENCE = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
+const THUMBPRINT = /^[0-9a-fA-F]{2}(:?[0-9a-fA-F]{2}){31}$/;
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export const hostTlsSchema = z
+  .strictObject({
+    thumbprint: z.string().regex(THUMBPRINT, 'must be a SHA-256 thumbprint: 64 hex digits, colons optional').optional(),
+    caFile: z.string().min(1, 'must be the path of a PEM CA bundle').optional(),
+    insecure: z.boolean().optional(),
+  })
+  .refine((tls) => [tls.thumbprint, tls.caFile, tls.insecure].filter((v) => v !== undefined && v !== false).length <= 1, {
+    message: 'give at most one of thumbprint, caFile or insecure',
+  });
+
+export const hostTargetSchema = z
+  .strictObject({
+    name: z.string().regex(HOST_NAME, 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    url: z
+      .string()
+      .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), 'must be an http(s) URL such as https://esx01:5989'),
+    user: z.string().min(1, 'must not be empty'),
+    credential: z
+      .string()
+      .regex(CREDENTIAL_REFERENCE, 'must be a reference, env:NAME or file:/absolute/path, never the password itself'),
+    tls: hostTlsSchema.optional(),
+    allowHttp: z.boolean().optional(),
+  })
+  .refine((host) => !host.url.startsWith('http:') || host.allowHttp === true, {
+    message: 'plain http is refused unless allowHttp is true',
+    path: ['url'],
+  });
+
+/** "hosts[3].url: must be ..." lines, one per problem. */
+export function describeIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.reduce<string>(
+        (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+        prefix,
+      );
+      return `${path || '(input)'}: ${issue.message}`;
+    })
+    .join('\n');
+}

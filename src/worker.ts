@@ -1,0 +1,46 @@
+/**
+ * The vibflow worker: runs installVib/fleetRollout workflows and the CIM activities.
+ * Workflow code comes from a prebuilt bundle when one is given (production, tests) and is bundled
+ * from source otherwise.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import * as activities from './activities';
+import { closeAllClients } from './activities/connections';
+import { connectWorker, DEFAULT_TASK_QUEUE, type TemporalTarget } from './temporal/connection';
+
+export interface VibflowWorkerOptions extends TemporalTarget {
+  readonly taskQueue?: string;
+  /** A bundle made by bundleWorkflowCode; VIBFLOW_WORKFLOW_BUNDLE otherwise; else bundle from source. */
+  readonly workflowBundlePath?: string;
+  /** Extra worker tuning (concurrency limits, cache size) passed through as is. */
+  readonly tuning?: Partial<Pick<WorkerOptions,
+    'maxConcurrentActivityTaskExecutions' | 'maxConcurrentLocalActivityExecutions' |
+    'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>>;
+}
+
+export async function createWorker(options: VibflowWorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const { connection, namespace } = await connectWorker(options);
+  const bundlePath = options.workflowBundlePath ?? process.env.VIBFLOW_WORKFLOW_BUNDLE;
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    activities,
+    ...(bundlePath
+      ? { workflowBundle: { codePath: bundlePath } }
+      : { workflowsPath: require.resolve('./workflows') }),
+    ...options.tuning,
+  });
+  return { worker, connection };
+}
+
+/** Runs until SIGINT/SIGTERM (the SDK's default shutdown signals), then releases connections. */
+export async function runWorker(options: VibflowWorkerOptions = {}): Promise<void> {
+  const { worker, connection } = await createWorker(options);
+  try {
+    await worker.run();
+  } finally {
+    await closeAllClients();
+    await connection.close();
+  }
+}
