@@ -5,7 +5,6 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as activities from './activities';
-import { closeAllClients } from './activities/connections';
 import { connectWorker, DEFAULT_TASK_QUEUE, type TemporalTarget } from './temporal/connection';
 
 export interface VibflowWorkerOptions extends TemporalTarget {
@@ -30,17 +29,9 @@ export async function createWorker(options: VibflowWorkerOptions = {}): Promise<
       ? { workflowBundle: { codePath: bundlePath } }
       : { workflowsPath: require.resolve('./workflows') }),
     ...options.tuning,
+  }).catch(async (err: unknown) => {
+    await connection.close();
+    throw err;
   });
   return { worker, connection };
-}
-
-/** Runs until SIGINT/SIGTERM (the SDK's default shutdown signals), then releases connections. */
-export async function runWorker(options: VibflowWorkerOptions = {}): Promise<void> {
-  const { worker, connection } = await createWorker(options);
-  try {
-    await worker.run();
-  } finally {
-    await closeAllClients();
-    await connection.close();
-  }
 }

@@ -22,7 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import { diffSoftware, hasChanges, type JobSnapshot, type SoftwareChanges } from '../esxi/model';
+import { diffSoftware, hasChanges, type JobReading, type JobSnapshot, type SoftwareChanges } from '../esxi/model';
 import { formatDuration } from '../shared/duration';
 import { VIBFLOW_HOST, VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
 import {
@@ -169,7 +169,7 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
     const readJob = jobReader(plan.stallTimeoutMs).readJob;
     let pollsThisRun = 0;
     for (;;) {
-      const reading = await readJob(
+      const reading: JobReading = await readJob(
         { host: plan.host, jobRef: state.job.jobRef, ...(plan.installOptions ? { installOptions: plan.installOptions } : {}) },
       );
       pollsThisRun++;
@@ -177,7 +177,7 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
         state = { ...state, polls: state.polls + 1 };
         return await reconcile(plan, state, enterPhase, finish);
       }
-      const changed = reading.job.percent !== state.lastJob?.percent || reading.job.jobStatus !== state.lastJob?.jobStatus;
+      const changed: boolean = reading.job.percent !== state.lastJob?.percent || reading.job.jobStatus !== state.lastJob?.jobStatus;
       state = { ...state, lastJob: reading.job, polls: state.polls + 1, lastChangeAtMs: changed ? now() : state.lastChangeAtMs };
       setCurrentDetails(progressMarkdown(progress()));
 
