@@ -55,7 +55,8 @@ class ThumbprintMismatch extends Error {
  */
 function pinningConnector(thumbprint: string, timeoutMs: number): buildConnector.connector {
   const expected = normalizeThumbprint(thumbprint);
-  const connect = buildConnector({ rejectUnauthorized: false, timeout: timeoutMs });
+  // No session resumption: a resumed session presents no certificate to compare.
+  const connect = buildConnector({ rejectUnauthorized: false, timeout: timeoutMs, maxCachedSessions: 0 });
   return (options, callback) =>
     connect(options, (err, socket) => {
       if (err || !socket) return callback(err ?? new Error('no socket'), null);

@@ -1,0 +1,116 @@
+/**
+ * Runs `temporal server start-dev` as vibflow's embedded default: file persistence, the Web UI,
+ * and vibflow's search attributes registered. Tests, the demo and `vibflow dev-server` all use it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { VIBFLOW_SEARCH_ATTRIBUTES } from '../shared/searchAttributes';
+import { NO_CLI_HELP, resolveTemporalCli } from './resolveTemporalCli';
+
+export interface DevServerOptions {
+  /** SQLite file; omitted means in-memory. */
+  readonly dbFile?: string;
+  readonly ip?: string;
+  readonly port?: number;
+  readonly uiPort?: number;
+  readonly ui?: boolean;
+  readonly namespace?: string;
+  /** Where the one-line "which temporal CLI" message and server errors go. */
+  readonly log?: (line: string) => void;
+  readonly readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  readonly address: string;
+  readonly uiUrl: string;
+  readonly pid: number;
+  readonly cliPath: string;
+  /** SIGTERM, then SIGKILL after a grace time. */
+  stop(): Promise<void>;
+  /** The way a crash ends it: for chaos tests. */
+  kill(): Promise<void>;
+}
+
+export async function freePort(ip = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, ip, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilReady(address: string, namespace: string, child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`temporal server exited (${child.exitCode ?? child.signalCode}) during start:\n${stderr()}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = (err as Error).message;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw new Error(`temporal server at ${address} not ready after ${timeoutMs} ms (${lastError}):\n${stderr()}`);
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const cli = resolveTemporalCli(log);
+  if (!cli) throw new Error(NO_CLI_HELP);
+  const ip = options.ip ?? '127.0.0.1';
+  const namespace = options.namespace ?? 'default';
+  const port = options.port ?? (await freePort(ip));
+  const ui = options.ui ?? true;
+  const uiPort = options.uiPort ?? (await freePort(ip));
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  args.push(...(ui ? ['--ui-port', String(uiPort)] : ['--headless']));
+  if (options.dbFile) {
+    mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const attribute of VIBFLOW_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${attribute.name}=${attribute.type}`);
+
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const address = `${ip}:${port}`;
+  const end = async (signal: NodeJS.Signals, graceMs: number) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitUntilReady(address, namespace, child, () => stderr, options.readyTimeoutMs ?? 60_000);
+  } catch (err) {
+    await end('SIGKILL', 0);
+    throw err;
+  }
+  return {
+    address,
+    uiUrl: ui ? `http://${ip}:${uiPort}` : '',
+    pid: child.pid ?? -1,
+    cliPath: cli.path,
+    stop: () => end('SIGTERM', 10_000),
+    kill: () => end('SIGKILL', 0),
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * One simulated ESXi host: its CIM objects, installed software and install jobs. Job progress is
+ * computed from the clock on every read (no timers per job), so thousands of concurrent installs
+ * cost nothing while nobody looks.
+ */
+import type { CimInstance, CimInstanceName, CimProperty, CimType } from '../cim/types';
+import { cimInterval, cimTimestamp } from '../cim/values';
+import { IMPLEMENTATION, INTEROP } from './classes';
+
+export type FailureCategory = 'dependency' | 'acceptance' | 'space' | 'validation' | 'maintenance-mode' | 'live-install' | 'uri-not-accessible';
+export const FAILURE_CATEGORIES: readonly FailureCategory[] = ['dependency', 'acceptance', 'space', 'validation', 'maintenance-mode', 'live-install', 'uri-not-accessible'];
+
+/** Fleet-wide behaviour, shared by reference so the control endpoint can change it live. */
+export interface FleetBehaviour {
+  installSeconds: number;
+  jobRetentionSeconds: number;
+  invokeDelayMs: number;
+  now: () => number;
+}
+
+interface Failure {
+  /** Share of the install time after which the job fails. */
+  readonly at: number;
+  readonly description: (bundle: string) => string;
+}
+
+// esxupdate's own wording, by category; scan-time problems surface early, the rest at the end.
+const FAILURES: Readonly<Record<Exclude<FailureCategory, 'uri-not-accessible'>, Failure>> = {
+  dependency: { at: 0.3, description: (b) => `[DependencyError] VIB VMW_bootbank_${b} requires esx-version >= 8.0.3, but the requirement cannot be satisfied within the ImageProfile. Please refer to the log file for more details.` },
+  acceptance: { at: 0.3, description: (b) => `[AcceptanceConfigError] VIB VMW_bootbank_${b}'s acceptance level is community, which is not compliant with the ImageProfile acceptance level partner. To change the host acceptance level, use the 'esxcli software acceptance set' command.` },
+  validation: { at: 0.3, description: (b) => `[VibValidationError] VIB (VMW_bootbank_${b}) failed a check of extensibility rules to acceptance level 'partner': descriptor.xml is not valid.` },
+  space: { at: 1, description: () => '[InstallationError] The pending transaction requires 245 MB free space, however the maximum supported size is 239 MB. Not enough space in the boot bank. Please refer to the log file for more details.' },
+  'maintenance-mode': { at: 1, description: (b) => `[MaintenanceModeError] MaintenanceMode is required to install VMW_bootbank_${b}, but the host is not in maintenance mode. Please refer to the log file for more details.` },
+  'live-install': { at: 1, description: (b) => `[LiveInstallationError] Error in running ['/etc/init.d/${b}', 'start', 'install']: the live installation of VMW_bootbank_${b} failed; the host must be rebooted to complete it. Please refer to the log file for more details.` },
+};
+
+const STAGES: readonly (readonly [number, number, string])[] = [
+  [0, 10, 'Scanning URI for installable packages'],
+  [0.3, 30, 'Scan of URI Complete and installable packages found. Starting Update.'],
+  [0.5, 50, 'Installing VIBs'],
+  [0.7, 70, 'Installing VIBs'],
+  [0.9, 90, 'Updating the boot bank'],
+];
+const REBOOT_MESSAGE = 'The update completed successfully, but the system needs to be rebooted for the changes to be effective.';
+
+export interface Software {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly vendor: string;
+}
+
+interface Job {
+  readonly id: string;
+  readonly uri: string;
+  readonly bundle: { name: string; version: string };
+  readonly submittedAt: number;
+  readonly durationMs: number;
+  readonly failure?: Failure;
+  /** Already installed: the job succeeds without changing the host. */
+  readonly unchanged: boolean;
+  applied: boolean;
+  /** Set when a reboot lost the job before it ended. */
+  lostAt?: number;
+}
+
+export interface JobRecord {
+  readonly id: string;
+  readonly uri: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly outcome: 'running' | 'succeeded' | 'unchanged' | 'failed' | 'lost';
+}
+
+/** `name-1.2.3.zip` -> { name, version: '1.2.3' }; no version -> 1.0.0. */
+export function bundleIdentity(uri: string): { name: string; version: string } {
+  const file = decodeURIComponent(uri.split('/').pop() ?? 'bundle').replace(/\.zip$/i, '');
+  const match = /^(.*?)-(\d+(?:\.\d+)*(?:[-.+][A-Za-z0-9]+)*)$/.exec(file);
+  return match ? { name: match[1], version: match[2] } : { name: file || 'bundle', version: '1.0.0' };
+}
+
+const value = (name: string, type: CimType, v: CimProperty['value'], isArray = false): CimProperty => ({ name, type, value: v, ...(isArray ? { isArray: true } : {}) });
+
+export class SimulatedHost {
+  readonly computerSystem: CimInstanceName;
+  readonly installService: CimInstanceName;
+  readonly capabilities: CimInstanceName;
+  readonly profiles: readonly CimInstance[];
+  private readonly software = new Map<string, Software>();
+  private readonly jobs: Job[] = [];
+  private jobSeq = 0;
+  failure: FailureCategory | undefined;
+  readonly counters = { installFromUri: 0, operations: {} as Record<string, number>, faultsInjected: 0 };
+
+  constructor(readonly name: string, private readonly behaviour: FleetBehaviour) {
+    this.computerSystem = { className: 'OMC_UnitaryComputerSystem', keys: { CreationClassName: 'OMC_UnitaryComputerSystem', Name: name }, namespace: IMPLEMENTATION };
+    this.installService = {
+      className: 'VMware_SoftwareInstallationService',
+      keys: { CreationClassName: 'VMware_SoftwareInstallationService', Name: 'VMware Software Installation Service', SystemCreationClassName: 'OMC_UnitaryComputerSystem', SystemName: name },
+      namespace: IMPLEMENTATION,
+    };
+    this.capabilities = { className: 'VMware_SoftwareInstallationServiceCapabilities', keys: { InstanceID: `${name}:SoftwareInstallationServiceCapabilities` }, namespace: IMPLEMENTATION };
+    this.profiles = [
+      ['Base Server', '1.0.0'],
+      ['Software Inventory', '1.0.0'],
+      ['Software Update', '1.0.0'],
+    ].map(([registeredName, version]) => ({
+      className: 'CIM_RegisteredProfile',
+      path: { className: 'CIM_RegisteredProfile', keys: { InstanceID: `DMTF:${registeredName}:${version}` }, namespace: INTEROP },
+      properties: {
+        InstanceID: value('InstanceID', 'string', `DMTF:${registeredName}:${version}`),
+        RegisteredName: value('RegisteredName', 'string', registeredName),
+        RegisteredVersion: value('RegisteredVersion', 'string', version),
+        RegisteredOrganization: value('RegisteredOrganization', 'uint16', 2),
+      },
+    }));
+    for (const [sw, version] of [['esx-base', '8.0.2-0.0.22380479'], ['esx-update', '8.0.2-0.0.22380479'], ['vmware-esx-esxcli-nvme-plugin', '1.2.0.52-1vmw.802.0.0.22380479']]) {
+      this.addSoftware(sw, version, 'VMware');
+    }
+  }
+
+  private addSoftware(name: string, version: string, vendor: string): void {
+    this.software.set(name, { id: `${this.name}:VIB:${vendor}_bootbank_${name}_${version}`, name, version, vendor });
+  }
+
+  /** The moment a job ends (fails or completes), in ms since epoch. */
+  private endOf(job: Job): number {
+    return job.submittedAt + job.durationMs * (job.failure?.at ?? 1);
+  }
+
+  /** Applies finished installs and forgets job records past their retention time. */
+  private advance(now: number): void {
+    for (const job of this.jobs) {
+      if (!job.applied && !job.failure && !job.lostAt && now >= this.endOf(job)) {
+        job.applied = true;
+        if (!job.unchanged) this.addSoftware(job.bundle.name, job.bundle.version, 'vibflow');
+      }
+    }
+  }
+
+  private visible(job: Job, now: number): boolean {
+    return !job.lostAt && now < this.endOf(job) + this.behaviour.jobRetentionSeconds * 1000;
+  }
+
+  private running(now: number): Job | undefined {
+    return this.jobs.find((job) => !job.lostAt && now < this.endOf(job));
+  }
+
+  /** InstallFromURI: returns the method's return code and, when a job started, its reference. */
+  installFromUri(uri: string | undefined, target: CimInstanceName | undefined): { returnCode: number; job?: CimInstanceName } {
+    this.counters.installFromUri++;
+    const now = this.behaviour.now();
+    this.advance(now);
+    if (!uri || !target) return { returnCode: 5 };
+    if (target.className.toLowerCase() !== this.computerSystem.className.toLowerCase() || target.keys.Name !== this.name) return { returnCode: 4097 };
+    if (this.failure === 'uri-not-accessible' || !uri.startsWith('file:///vmfs/volumes/')) return { returnCode: 4107 };
+    if (this.running(now)) return { returnCode: 6 };
+    const bundle = bundleIdentity(uri);
+    const failure = this.failure ? FAILURES[this.failure] : undefined;
+    const job: Job = {
+      id: `${this.name}:job:${++this.jobSeq}`,
+      uri,
+      bundle,
+      submittedAt: now,
+      durationMs: this.behaviour.installSeconds * 1000,
+      ...(failure ? { failure } : {}),
+      unchanged: this.software.get(bundle.name)?.version === bundle.version,
+      applied: false,
+    };
+    this.jobs.push(job);
+    return { returnCode: 4096, job: this.jobName(job) };
+  }
+
+  private jobName(job: Job): CimInstanceName {
+    return { className: 'VMware_ConcreteJob', keys: { InstanceID: job.id }, namespace: IMPLEMENTATION };
+  }
+
+  private jobInstance(job: Job, now: number): CimInstance {
+    const elapsed = Math.max(0, now - job.submittedAt);
+    const ended = now >= this.endOf(job);
+    const fraction = elapsed / job.durationMs;
+    const stage = [...STAGES].reverse().find(([at]) => fraction >= at) ?? STAGES[0];
+    let percent = stage[1];
+    let status = stage[2];
+    let state = 4;
+    let errorCode: number | null = null;
+    let errorDescription: string | null = null;
+    if (ended) {
+      percent = 100;
+      if (job.failure) {
+        state = 10;
+        errorCode = 1;
+        errorDescription = job.failure.description(job.bundle.name);
+        status = 'The update failed.';
+      } else {
+        state = 7;
+        errorCode = 0;
+        status = job.unchanged
+          ? `The update completed successfully. Host is not changed. VIBs skipped: VMW_bootbank_${job.bundle.name}_${job.bundle.version}`
+          : REBOOT_MESSAGE;
+      }
+    }
+    const lastChange = ended ? this.endOf(job) : job.submittedAt + stage[0] * job.durationMs;
+    return {
+      className: 'VMware_ConcreteJob',
+      path: this.jobName(job),
+      properties: {
+        InstanceID: value('InstanceID', 'string', job.id),
+        Caption: value('Caption', 'string', 'Software installation job'),
+        Description: value('Description', 'string', `Install software from ${job.uri}`),
+        ElementName: value('ElementName', 'string', 'InstallFromURI'),
+        Name: value('Name', 'string', 'VMware Software Installation'),
+        JobState: value('JobState', 'uint16', state),
+        JobStatus: value('JobStatus', 'string', status),
+        PercentComplete: value('PercentComplete', 'uint16', percent),
+        ErrorCode: value('ErrorCode', 'uint16', errorCode),
+        ErrorDescription: value('ErrorDescription', 'string', errorDescription),
+        StartTime: value('StartTime', 'datetime', cimTimestamp(new Date(job.submittedAt))),
+        TimeSubmitted: value('TimeSubmitted', 'datetime', cimTimestamp(new Date(job.submittedAt))),
+        TimeOfLastStateChange: value('TimeOfLastStateChange', 'datetime', cimTimestamp(new Date(lastChange))),
+        ElapsedTime: value('ElapsedTime', 'datetime', cimInterval(Math.min(elapsed, this.endOf(job) - job.submittedAt) / 1000)),
+        TimeBeforeRemoval: value('TimeBeforeRemoval', 'datetime', cimInterval(this.behaviour.jobRetentionSeconds)),
+        DeleteOnCompletion: value('DeleteOnCompletion', 'boolean', true),
+        HealthState: value('HealthState', 'uint16', job.failure && ended ? 20 : 5),
+      },
+    };
+  }
+
+  /** Every instance in a namespace (the handler filters by class). */
+  instances(namespace: string): CimInstance[] {
+    const now = this.behaviour.now();
+    this.advance(now);
+    if (namespace === INTEROP) return [...this.profiles];
+    const softwareIdentities: CimInstance[] = [...this.software.values()].map((sw) => ({
+      className: 'CIM_SoftwareIdentity',
+      path: { className: 'CIM_SoftwareIdentity', keys: { InstanceID: sw.id }, namespace: IMPLEMENTATION },
+      properties: {
+        InstanceID: value('InstanceID', 'string', sw.id),
+        ElementName: value('ElementName', 'string', sw.name),
+        VersionString: value('VersionString', 'string', sw.version),
+        Manufacturer: value('Manufacturer', 'string', sw.vendor),
+      },
+    }));
+    return [
+      {
+        className: this.computerSystem.className,
+        path: this.computerSystem,
+        properties: {
+          CreationClassName: value('CreationClassName', 'string', this.computerSystem.className),
+          Name: value('Name', 'string', this.name),
+          ElementName: value('ElementName', 'string', this.name),
+        },
+      },
+      {
+        className: this.installService.className,
+        path: this.installService,
+        properties: Object.fromEntries(
+          [...Object.entries(this.installService.keys), ['ElementName', 'VMware Software Installation Service']].map(([k, v]) => [k, value(k, 'string', v as string)]),
+        ),
+      },
+      {
+        className: this.capabilities.className,
+        path: this.capabilities,
+        properties: {
+          InstanceID: value('InstanceID', 'string', this.capabilities.keys.InstanceID as string),
+          // 5 = file (DMTF SoftwareInstallationServiceCapabilities.SupportedURISchemes)
+          SupportedURISchemes: value('SupportedURISchemes', 'uint16', [5], true),
+          SupportedInstallOptions: value('SupportedInstallOptions', 'uint16', [2, 3, 4, 5], true),
+        },
+      },
+      ...softwareIdentities,
+      ...this.jobs.filter((job) => this.visible(job, now)).map((job) => this.jobInstance(job, now)),
+    ];
+  }
+
+  /** (association class, role of one end, that end, role of the other, the other end) */
+  associations(): [string, string, CimInstanceName, string, CimInstanceName][] {
+    const software = this.instances(IMPLEMENTATION).filter((i) => i.className === 'CIM_SoftwareIdentity');
+    const baseServer = this.profiles[0].path as CimInstanceName;
+    const softwareUpdate = this.profiles[2].path as CimInstanceName;
+    return [
+      ['CIM_ElementConformsToProfile', 'ConformantStandard', baseServer, 'ManagedElement', this.computerSystem],
+      ['CIM_ElementConformsToProfile', 'ConformantStandard', softwareUpdate, 'ManagedElement', this.installService],
+      ['VMware_HostedInstallationService', 'Antecedent', this.computerSystem, 'Dependent', this.installService],
+      ['CIM_ElementCapabilities', 'ManagedElement', this.installService, 'Capabilities', this.capabilities],
+      ...software.map((sw): [string, string, CimInstanceName, string, CimInstanceName] => ['CIM_InstalledSoftwareIdentity', 'System', this.computerSystem, 'InstalledSoftware', sw.path as CimInstanceName]),
+    ];
+  }
+
+  /** A reboot: running installs are lost (not applied) and job records are gone. */
+  reboot(): void {
+    const now = this.behaviour.now();
+    this.advance(now);
+    for (const job of this.jobs) if (!job.lostAt && (now < this.endOf(job) || this.visible(job, now))) job.lostAt = now;
+  }
+
+  jobRecords(): JobRecord[] {
+    const now = this.behaviour.now();
+    return this.jobs.map((job) => {
+      const end = this.endOf(job);
+      const outcome: JobRecord['outcome'] =
+        job.lostAt !== undefined && job.lostAt < end ? 'lost'
+        : now < end ? 'running'
+        : job.failure ? 'failed'
+        : job.unchanged ? 'unchanged'
+        : 'succeeded';
+      return { id: job.id, uri: job.uri, startedAt: job.submittedAt, endedAt: outcome === 'lost' ? (job.lostAt as number) : end, outcome };
+    });
+  }
+
+  resetCounters(): void {
+    this.counters.installFromUri = 0;
+    this.counters.operations = {};
+    this.counters.faultsInjected = 0;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * A simulated ESXi fleet speaking real CIM-XML over real sockets: each host on its own loopback
+ * address, HTTPS with its own self-signed certificate, plus a control endpoint with counters.
+ * Used by the demo, the tests and the benchmarks; never imported by product code.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Inventory } from '../inventory/inventory';
+import { makeHostCertificate } from './certificates';
+import { startControlServer, type ControlServer } from './control';
+import { SimulatedHost, type FailureCategory, type FleetBehaviour, type JobRecord } from './host';
+import { FAULTS, HostServer, type Fault } from './hostServer';
+
+export type { FailureCategory } from './host';
+export { FAILURE_CATEGORIES } from './host';
+
+export interface SimulatorOptions {
+  readonly hosts: number;
+  readonly http?: boolean;
+  /** Port every host listens on (each has its own address); 0 = an ephemeral port per host. */
+  readonly basePort?: number;
+  readonly addressBase?: string;
+  readonly installSeconds?: number;
+  readonly jobRetentionSeconds?: number;
+  readonly invokeDelayMs?: number;
+  readonly failures?: Readonly<Record<string, FailureCategory>>;
+  readonly faultRate?: number;
+  readonly seed?: number;
+  readonly user?: string;
+  /** Defaults to a random password, or the value of passwordEnv. */
+  readonly password?: string;
+  /** Name of an environment variable holding the password; the inventory then refers to it. */
+  readonly passwordEnv?: string;
+  readonly inventoryFile?: string;
+  /** Port of the control endpoint (0 = ephemeral); undefined = no control endpoint. */
+  readonly controlPort?: number;
+}
+
+export interface SimulatedHostInfo {
+  readonly name: string;
+  readonly url: string;
+  readonly user: string;
+  readonly thumbprint?: string;
+}
+
+export interface HostStats {
+  readonly installFromUri: number;
+  readonly operations: Readonly<Record<string, number>>;
+  readonly faultsInjected: number;
+  readonly jobs: readonly JobRecord[];
+  readonly down: boolean;
+}
+
+export interface SimulatorStats {
+  readonly hosts: Readonly<Record<string, HostStats>>;
+  readonly fleet: {
+    readonly installFromUri: number;
+    readonly requests: number;
+    readonly faultsInjected: number;
+    /** Most installs running at the same moment, across the fleet. */
+    readonly peakConcurrentJobs: number;
+  };
+}
+
+export interface Simulator {
+  readonly hosts: readonly SimulatedHostInfo[];
+  readonly inventory: Inventory;
+  readonly controlUrl?: string;
+  stats(): SimulatorStats;
+  reset(): void;
+  setFailure(host: string, category: FailureCategory | null): void;
+  setFaultRate(rate: number): void;
+  setInvokeDelayMs(ms: number): void;
+  setInstallSeconds(seconds: number): void;
+  rebootHost(host: string, seconds: number): void;
+  stop(): Promise<void>;
+}
+
+/** 127.20.0.1 + 300 -> 127.20.1.45 */
+export function nthAddress(base: string, n: number): string {
+  const parts = base.split('.').map(Number);
+  let value = ((parts[1] << 16) | (parts[2] << 8) | parts[3]) + n;
+  const d = value & 255;
+  value >>= 8;
+  return `127.${(value >> 8) & 255}.${value & 255}.${d}`;
+}
+
+/** mulberry32: a small seeded PRNG, so a fault pattern can be replayed. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function peakConcurrency(records: readonly JobRecord[], now: number): number {
+  const events = records.flatMap((r) => [[r.startedAt, 1], [r.outcome === 'running' ? now + 1 : r.endedAt, -1]] as const);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let current = 0;
+  let peak = 0;
+  for (const [, delta] of events) peak = Math.max(peak, (current += delta));
+  return peak;
+}
+
+async function writeCredential(options: SimulatorOptions, password: string): Promise<{ reference: string; cleanup: () => Promise<void> }> {
+  if (options.passwordEnv) return { reference: `env:${options.passwordEnv}`, cleanup: async () => undefined };
+  const dir = options.inventoryFile ? undefined : await mkdtemp(path.join(os.tmpdir(), 'vibflow-sim-'));
+  const file = options.inventoryFile ? `${path.resolve(options.inventoryFile)}.password` : path.join(dir as string, 'password');
+  await writeFile(file, password, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return { reference: `file:${file}`, cleanup: async () => (dir ? rm(dir, { recursive: true, force: true }) : undefined) };
+}
+
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  if (!Number.isInteger(options.hosts) || options.hosts < 1) throw new Error('hosts: must be a whole number >= 1');
+  const envPassword = options.passwordEnv ? process.env[options.passwordEnv] : undefined;
+  if (options.passwordEnv && !envPassword) throw new Error(`password-env: ${options.passwordEnv} is not set`);
+  const password = options.password ?? envPassword ?? randomBytes(12).toString('base64url');
+  const user = options.user ?? 'root';
+  const behaviour: FleetBehaviour = {
+    installSeconds: options.installSeconds ?? 30,
+    jobRetentionSeconds: options.jobRetentionSeconds ?? 300,
+    invokeDelayMs: options.invokeDelayMs ?? 0,
+    now: Date.now,
+  };
+  let faultRate = options.faultRate ?? 0;
+  const random = seededRandom(options.seed ?? 1);
+  const pickFault = (): Fault | undefined => (faultRate > 0 && random() < faultRate ? FAULTS[Math.floor(random() * FAULTS.length)] : undefined);
+  const addressBase = options.addressBase ?? '127.20.0.1';
+
+  const servers: HostServer[] = [];
+  const stopAll = async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  };
+  try {
+    for (let i = 0; i < options.hosts; i++) {
+      const name = `esx-${String(i + 1).padStart(3, '0')}`;
+      const ip = nthAddress(addressBase, i);
+      const host = new SimulatedHost(name, behaviour);
+      host.failure = options.failures?.[name];
+      const certificate = options.http ? undefined : await makeHostCertificate(name, ip);
+      const server = new HostServer(host, { ip, port: options.basePort ?? 5989, ...(certificate ? { certificate } : {}), user, password, behaviour, pickFault });
+      await server.listen();
+      servers.push(server);
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const byName = new Map(servers.map((s) => [s.host.name, s]));
+  const server = (name: string) => {
+    const found = byName.get(name);
+    if (!found) throw new Error(`no simulated host named "${name}"`);
+    return found;
+  };
+
+  const credential = await writeCredential(options, password);
+  const hosts: SimulatedHostInfo[] = servers.map((s) => ({ name: s.host.name, url: s.url, user, ...(s.thumbprint ? { thumbprint: s.thumbprint } : {}) }));
+
+  const stats = (): SimulatorStats => {
+    const now = Date.now();
+    const perHost: Record<string, HostStats> = {};
+    const allJobs: JobRecord[] = [];
+    let requests = 0;
+    for (const s of servers) {
+      const jobs = s.host.jobRecords();
+      allJobs.push(...jobs);
+      requests += Object.values(s.host.counters.operations).reduce((a, b) => a + b, 0);
+      perHost[s.host.name] = { installFromUri: s.host.counters.installFromUri, operations: { ...s.host.counters.operations }, faultsInjected: s.host.counters.faultsInjected, jobs, down: s.down };
+    }
+    const sum = (pick: (h: HostStats) => number) => Object.values(perHost).reduce((total, h) => total + pick(h), 0);
+    return { hosts: perHost, fleet: { installFromUri: sum((h) => h.installFromUri), requests, faultsInjected: sum((h) => h.faultsInjected), peakConcurrentJobs: peakConcurrency(allJobs, now) } };
+  };
+
+  let control: ControlServer | undefined;
+  const simulator: Simulator = {
+    hosts,
+    inventory: {
+      version: 1,
+      hosts: hosts.map((h) => ({
+        name: h.name,
+        url: h.url,
+        user,
+        credential: credential.reference,
+        ...(h.thumbprint ? { tls: { thumbprint: h.thumbprint } } : { allowHttp: true }),
+      })),
+    },
+    stats,
+    reset: () => servers.forEach((s) => s.host.resetCounters()),
+    setFailure: (name, category) => {
+      server(name).host.failure = category ?? undefined;
+    },
+    setFaultRate: (rate) => {
+      if (!(rate >= 0 && rate <= 1)) throw new Error('fault rate: must be between 0 and 1');
+      faultRate = rate;
+    },
+    setInvokeDelayMs: (ms) => {
+      behaviour.invokeDelayMs = ms;
+    },
+    setInstallSeconds: (seconds) => {
+      behaviour.installSeconds = seconds;
+    },
+    rebootHost: (name, seconds) => server(name).reboot(seconds),
+    stop: async () => {
+      await control?.close();
+      await stopAll();
+      await credential.cleanup();
+    },
+  };
+  if (options.controlPort !== undefined) {
+    control = await startControlServer(simulator, options.controlPort);
+    Object.assign(simulator, { controlUrl: control.url, inventory: { ...simulator.inventory, controlUrl: control.url } });
+  }
+  if (options.inventoryFile) await writeFile(options.inventoryFile, `${JSON.stringify(simulator.inventory, null, 2)}\n`);
+  return simulator;
+}

@@ -1,0 +1,57 @@
+/**
+ * A vibflow worker in its own OS process (`vibflow worker`), so tests can SIGKILL it the way a
+ * crash or an OOM kill would, with the prebuilt workflow bundle to start fast.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export interface WorkerProcess {
+  readonly pid: number;
+  readonly exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL if it is still there after the grace time. */
+  stop(): Promise<void>;
+  output(): string;
+}
+
+const BIN = path.resolve(__dirname, '../../bin/vibflow.js');
+
+export async function spawnWorkerProcess(options: { taskQueue: string; env?: Record<string, string> }): Promise<WorkerProcess> {
+  const address = process.env.VIBFLOW_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('VIBFLOW_TEST_TEMPORAL_ADDRESS is not set: run integration tests through jest (global setup)');
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', options.taskQueue], {
+    env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: process.env.VIBFLOW_TEST_WORKFLOW_BUNDLE, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not become ready in 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('vibflow worker ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+  return {
+    pid: child.pid ?? -1,
+    exited,
+    kill: (signal) => child.kill(signal),
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
