@@ -25,14 +25,12 @@ function duration(min: number, max: number) {
   });
 }
 
-const installOption = z.union([
-  z.number().int().min(0).max(65535),
-  z.string().transform((name, ctx) => {
-    const code = INSTALL_OPTION_CODES[name.toLowerCase()];
-    if (code === undefined) ctx.addIssue({ code: 'custom', message: `unknown option "${name}"; known: ${Object.keys(INSTALL_OPTION_CODES).join(', ')}` });
-    return code ?? 0;
-  }),
-]);
+const installOption = z.union([z.number().int().min(0).max(65535), z.string()]).transform((option, ctx) => {
+  if (typeof option === 'number') return option;
+  const code = INSTALL_OPTION_CODES[option.toLowerCase()];
+  if (code === undefined) ctx.addIssue({ code: 'custom', message: `unknown option "${option}"; known: ${Object.keys(INSTALL_OPTION_CODES).join(', ')}` });
+  return code ?? 0;
+});
 
 // Control characters in a URI can only be a paste accident; everything else (& < > " ' ]]>,
 // non-ASCII) is legal in a file name and must reach the host byte for byte.

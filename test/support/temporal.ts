@@ -1,9 +1,12 @@
 /** Temporal helpers for integration tests: one client per test file, workers on the shared bundle. */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import * as activities from '../../src/activities';
 import { closeAllClients } from '../../src/activities/connections';
+
+// Worker lifecycle chatter drowns test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 function env(name: string): string {
   const value = process.env[name];

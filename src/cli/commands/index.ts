@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { registerCancel } from './cancel';
+import { registerDemo } from './demo';
+import { registerDevServer } from './devServer';
 import { registerInstall } from './install';
+import { registerSimulator } from './simulator';
 import { registerStatus } from './status';
 import { registerWorker } from './worker';
 
@@ -10,4 +13,7 @@ export function registerCommands(program: Command): void {
   registerInstall(program);
   registerStatus(program);
   registerCancel(program);
+  registerDemo(program);
+  registerSimulator(program);
+  registerDevServer(program);
 }

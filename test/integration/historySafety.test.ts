@@ -1,0 +1,93 @@
+/**
+ * What Temporal keeps about an install: no secret anywhere in it (architecture decision 5), and
+ * histories that replay against the current workflow code without nondeterminism.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { installResult, startInstall } from '../../src/api/installs';
+import { startSimulator, type Simulator } from '../../src/simulator';
+import { startTestWorker, testClient, uniqueTaskQueue, workflowBundlePath, type TestWorker } from '../support/temporal';
+
+const CANARY = 'Canary-Pa55w0rd-7f3a9c';
+const BUNDLE = 'file:///vmfs/volumes/datastore1/history-check-1.0.0.zip';
+const FIXTURES = path.resolve(__dirname, '../fixtures/histories');
+
+describe('install histories', () => {
+  let simulator: Simulator;
+  let worker: TestWorker;
+  const taskQueue = uniqueTaskQueue('history');
+
+  beforeAll(async () => {
+    process.env.VIBFLOW_CANARY_PASSWORD = CANARY;
+    simulator = await startSimulator({
+      hosts: 3,
+      basePort: 0,
+      addressBase: '127.24.0.1',
+      installSeconds: 4,
+      password: CANARY,
+      failures: { 'esx-002': 'dependency' },
+    });
+    worker = await startTestWorker({ taskQueue });
+  });
+
+  afterAll(async () => {
+    await worker?.shutdown();
+    await simulator?.stop();
+  });
+
+  it('hold no password, and replay against the current code', async () => {
+    const client = await testClient();
+    const hosts = simulator.inventory.hosts.map((h) => ({ ...h, credential: 'env:VIBFLOW_CANARY_PASSWORD' }));
+    // One success (with continue-as-new), one failed install, one refused login (password mangled).
+    process.env.VIBFLOW_CANARY_WRONG = `${CANARY}-wrong`;
+    const handles = await Promise.all([
+      startInstall(client, { host: hosts[0], bundleUri: BUNDLE, pollInterval: '200ms', maxPollsPerRun: 2 }, taskQueue),
+      startInstall(client, { host: hosts[1], bundleUri: BUNDLE, pollInterval: '200ms' }, taskQueue),
+      startInstall(client, { host: { ...hosts[2], credential: 'env:VIBFLOW_CANARY_WRONG' }, bundleUri: BUNDLE, pollInterval: '200ms' }, taskQueue),
+    ]);
+    const outcomes = await Promise.all(handles.map((h) => installResult(h)));
+    expect(outcomes.map((o) => o.outcome)).toEqual(['succeeded-reboot-required', 'failed', 'failed']);
+
+    // Every run of every install, following continue-as-new from run to run.
+    const histories = [];
+    for (const handle of handles) {
+      for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
+        const run = client.workflow.getHandle(handle.workflowId, runId);
+        const history = await run.fetchHistory();
+        histories.push({ workflowId: `${handle.workflowId}-${runId}`, history });
+        const visible = JSON.stringify(await run.describe().then((d) => ({ memo: d.memo, searchAttributes: d.searchAttributes })));
+        expect(visible).not.toContain(CANARY);
+        const last = history.events?.[history.events.length - 1];
+        runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      }
+    }
+    expect(histories.length).toBeGreaterThan(3); // the continued-as-new install has several runs
+    let decodedPayloads = '';
+    for (const { history } of histories) {
+      // historyToJSON base64-encodes payloads: decode them so a password inside one would show.
+      const text = historyToJSON(history);
+      const decoded = [...text.matchAll(/"data": *"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+      expect(text).not.toContain(CANARY);
+      expect(decoded.join('\n')).not.toContain(CANARY);
+      decodedPayloads += decoded.join('\n');
+    }
+    // The decoding above really reads payloads: the inputs' bundle URI is in them.
+    expect(decodedPayloads).toContain('history-check-1.0.0.zip');
+
+    const replay = Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath() } }, histories);
+    for await (const outcome of replay) {
+      expect(outcome.error).toBeUndefined();
+    }
+
+    if (process.env.VIBFLOW_RECORD_HISTORIES) {
+      await mkdir(FIXTURES, { recursive: true });
+      const names = ['installVib-succeeded-continued', 'installVib-failed-dependency', 'installVib-failed-authentication'];
+      for (const [index, handle] of handles.entries()) {
+        const history = await handle.fetchHistory();
+        await writeFile(path.join(FIXTURES, `${names[index]}.json`), historyToJSON(history));
+      }
+    }
+  });
+});

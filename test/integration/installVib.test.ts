@@ -1,0 +1,182 @@
+/**
+ * installVib end to end: real Temporal dev server, real simulator over HTTPS with pinned
+ * thumbprints, a real worker. Install times and poll intervals are short to keep CI fast.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { installResult, startInstall } from '../../src/api/installs';
+import type { HostTarget } from '../../src/esxi/model';
+import { startSimulator, type Simulator } from '../../src/simulator';
+import { installProgressQuery } from '../../src/workflows/installVib';
+import type { InstallVibInput } from '../../src/workflows/installInput';
+import { startTestWorker, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { waitFor } from '../support/waitFor';
+
+const BUNDLE = 'file:///vmfs/volumes/datastore1/vibflow-tools-2.1.0.zip';
+
+describe('installVib', () => {
+  let simulator: Simulator;
+  let worker: TestWorker;
+  const taskQueue = uniqueTaskQueue('install');
+
+  beforeAll(async () => {
+    simulator = await startSimulator({
+      hosts: 12,
+      basePort: 0,
+      installSeconds: 2,
+      jobRetentionSeconds: 60,
+      failures: {
+        'esx-003': 'dependency',
+        'esx-004': 'acceptance',
+        'esx-005': 'space',
+        'esx-006': 'validation',
+        'esx-007': 'maintenance-mode',
+        'esx-008': 'live-install',
+        'esx-009': 'uri-not-accessible',
+      },
+    });
+    worker = await startTestWorker({ taskQueue });
+  });
+
+  afterAll(async () => {
+    await worker?.shutdown();
+    await simulator?.stop();
+  });
+
+  function host(name: string): HostTarget {
+    const entry = simulator.inventory.hosts.find((h) => h.name === name);
+    if (!entry) throw new Error(`no simulated host ${name}`);
+    return entry;
+  }
+
+  function input(name: string, extra: Partial<InstallVibInput> = {}): InstallVibInput {
+    return { host: host(name), bundleUri: BUNDLE, pollInterval: '250ms', ...extra };
+  }
+
+  it("follows the seed's progression to 100 % and reports the reboot and the software change", async () => {
+    const client = await testClient();
+    const seen = new Set<string>();
+    // Long enough for the seed's stages to be seen one poll at a time.
+    simulator.setInstallSeconds(8);
+    const handle = await startInstall(client, input('esx-001'), taskQueue);
+    const polling = (async () => {
+      for (let i = 0; i < 200; i++) {
+        const progress = await handle.query(installProgressQuery).catch(() => undefined);
+        if (progress?.jobStatus) seen.add(`${progress.percent}% ${progress.jobStatus}`);
+        if (progress?.phase === 'done') return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const result = await installResult(handle);
+    await polling;
+    simulator.setInstallSeconds(2);
+
+    expect(result).toMatchObject({
+      host: 'esx-001',
+      outcome: 'succeeded-reboot-required',
+      percent: 100,
+      jobState: 'Completed',
+      errorCode: 0,
+      errorDescription: null,
+      rebootRequired: true,
+      adopted: false,
+    });
+    expect(result.jobStatus).toBe(
+      'The update completed successfully, but the system needs to be rebooted for the changes to be effective.',
+    );
+    expect(result.changes.added).toEqual([expect.objectContaining({ name: 'vibflow-tools', version: '2.1.0' })]);
+    expect(result.polls).toBeGreaterThanOrEqual(3);
+    expect([...seen].some((s) => s.startsWith('10% Scanning URI for installable packages'))).toBe(true);
+    expect(simulator.stats().hosts['esx-001'].installFromUri).toBe(1);
+  });
+
+  it('attaches a second start of the same install to the running workflow', async () => {
+    const client = await testClient();
+    const first = await startInstall(client, input('esx-002'), taskQueue);
+    const second = await startInstall(client, input('esx-002'), taskQueue);
+    expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    await installResult(first);
+    expect(simulator.stats().hosts['esx-002'].installFromUri).toBe(1);
+  });
+
+  it.each([
+    ['esx-003', 'dependency', '[DependencyError]'],
+    ['esx-004', 'acceptance', '[AcceptanceConfigError]'],
+    ['esx-005', 'installation', '[InstallationError]'],
+    ['esx-006', 'validation', '[VibValidationError]'],
+    ['esx-007', 'maintenance-mode', '[MaintenanceModeError]'],
+    ['esx-008', 'live-installation', '[LiveInstallationError]'],
+  ])('fails %s with the %s category and the host\'s own words', async (name, category, marker) => {
+    const client = await testClient();
+    const handle = await startInstall(client, input(name), taskQueue);
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const result = await installResult(handle);
+    expect(result).toMatchObject({ outcome: 'failed', percent: 100, jobState: 'Exception', errorCategory: category });
+    expect(result.errorDescription).toContain(marker);
+    expect(result.errorCode).not.toBe(0);
+    expect(simulator.stats().hosts[name].installFromUri).toBe(1);
+  });
+
+  it('fails at once, without retrying, when the URI is not accessible', async () => {
+    const client = await testClient();
+    const result = await installResult(await startInstall(client, input('esx-009'), taskQueue));
+    expect(result).toMatchObject({ outcome: 'failed', errorCategory: 'uri-not-accessible' });
+    expect(result.reason).toContain('4107');
+    expect(simulator.stats().hosts['esx-009'].installFromUri).toBe(1);
+  });
+
+  it('fails with an authentication error on a wrong password, without retrying', async () => {
+    const client = await testClient();
+    process.env.VIBFLOW_TEST_WRONG_PASSWORD = 'not-the-password';
+    const wrong = { ...host('esx-010'), credential: 'env:VIBFLOW_TEST_WRONG_PASSWORD' };
+    const result = await installResult(await startInstall(client, { ...input('esx-010'), host: wrong }, taskQueue));
+    expect(result).toMatchObject({ outcome: 'failed', errorCategory: 'authentication' });
+    expect(result.reason).not.toContain('not-the-password');
+    expect(simulator.stats().hosts['esx-010'].installFromUri).toBe(0);
+  });
+
+  it('continues-as-new on a small poll budget and still ends with one correct result', async () => {
+    const client = await testClient();
+    simulator.setInstallSeconds(6);
+    const handle = await startInstall(client, input('esx-011', { maxPollsPerRun: 2, pollInterval: '200ms' }), taskQueue);
+    const result = await installResult(handle);
+    simulator.setInstallSeconds(2);
+    expect(result.outcome).toBe('succeeded-reboot-required');
+    expect(result.runs).toBeGreaterThan(1);
+    expect(result.polls).toBeGreaterThan(2);
+    expect(simulator.stats().hosts['esx-011'].installFromUri).toBe(1);
+  });
+
+  it('fails with a clear reason when the job stops moving', async () => {
+    const client = await testClient();
+    const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.21.0.1', installSeconds: 3600 });
+    try {
+      const handle = await startInstall(
+        client,
+        { host: slow.inventory.hosts[0], bundleUri: BUNDLE, pollInterval: '200ms', stallTimeout: '2s' },
+        taskQueue,
+      );
+      const result = await installResult(handle);
+      expect(result).toMatchObject({ outcome: 'failed', errorCategory: 'stalled', percent: 10 });
+      expect(result.reason).toMatch(/stalled: no progress for 2s at 10 %/);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('ends as cancelled when cancelled, recording it for operators', async () => {
+    const client = await testClient();
+    const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.22.0.1', installSeconds: 3600 });
+    try {
+      const handle = await startInstall(client, { host: slow.inventory.hosts[0], bundleUri: BUNDLE, pollInterval: '200ms' }, taskQueue);
+      await waitFor(async () => (await handle.query(installProgressQuery)).polls >= 2, 'two polls');
+      await handle.cancel();
+      const result = await installResult(handle);
+      expect(result.outcome).toBe('cancelled');
+      const description = await handle.describe();
+      expect(description.status.name).toBe('CANCELLED');
+      expect(description.searchAttributes.VibflowOutcome).toEqual(['cancelled']);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
