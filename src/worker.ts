@@ -25,6 +25,9 @@ export async function createWorker(options: VibflowWorkerOptions = {}): Promise<
     namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     activities,
+    // A task routed to a dead worker's sticky queue waits this long before any worker may take
+    // it: the main term in crash recovery time (SDK default 10 s).
+    stickyQueueScheduleToStartTimeout: '3s',
     ...(bundlePath
       ? { workflowBundle: { codePath: bundlePath } }
       : { workflowsPath: require.resolve('./workflows') }),

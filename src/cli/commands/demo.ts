@@ -8,6 +8,7 @@ import { followInstall, startInstall } from '../../api/installs';
 import { startDevServer } from '../../devserver/devServer';
 import { startSimulator } from '../../simulator';
 import { connectClient } from '../../temporal/connection';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createWorker } from '../../worker';
 import { SUCCESSFUL_OUTCOMES } from '../../workflows/installResult';
 import { createInstallView } from '../installView';
@@ -35,6 +36,8 @@ export function registerDemo(program: Command): void {
 }
 
 async function runDemo(flags: DemoFlags): Promise<void> {
+  // The demo's output is the install's progress; the worker speaks up only for warnings.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const stateDir = path.resolve('.vibflow');
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
