@@ -4,6 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { installResult, startInstall } from '../../src/api/installs';
@@ -51,15 +52,15 @@ describe('install histories', () => {
     expect(outcomes.map((o) => o.outcome)).toEqual(['succeeded-reboot-required', 'failed', 'failed']);
 
     // Every run of every install, following continue-as-new from run to run.
-    const histories = [];
+    const histories: { workflowId: string; history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> }[] = [];
     for (const handle of handles) {
       for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
-        const run = client.workflow.getHandle(handle.workflowId, runId);
-        const history = await run.fetchHistory();
+        const run: WorkflowHandle = client.workflow.getHandle(handle.workflowId, runId);
+        const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await run.fetchHistory();
         histories.push({ workflowId: `${handle.workflowId}-${runId}`, history });
         const visible = JSON.stringify(await run.describe().then((d) => ({ memo: d.memo, searchAttributes: d.searchAttributes })));
         expect(visible).not.toContain(CANARY);
-        const last = history.events?.[history.events.length - 1];
+        const last = history.events?.[history.events.length - 1] ?? undefined;
         runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
       }
     }

@@ -66,7 +66,7 @@ describe('interoperability with independent CIM clients', () => {
   });
 
   it("pywbem runs the seed's pseudocode: InvokeMethod, then GetInstance until PercentComplete is 100", async () => {
-    const env = { ...process.env, SEED_PASSWORD: PASSWORD };
+    const env: NodeJS.ProcessEnv = { ...process.env, SEED_PASSWORD: PASSWORD };
     // requests lets REQUESTS_CA_BUNDLE override pywbem's no_verification; the host is self-signed.
     delete env.REQUESTS_CA_BUNDLE;
     delete env.CURL_CA_BUNDLE;
