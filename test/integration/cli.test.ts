@@ -1,0 +1,68 @@
+/** The `vibflow` command as a user runs it: a real process, its output and its exit status. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startSimulator, type Simulator } from '../../src/simulator';
+import { startTestWorker, temporalAddress, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+
+const BIN = path.resolve(__dirname, '../../bin/vibflow.js');
+
+function vibflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 90_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('vibflow install', () => {
+  let simulator: Simulator;
+  let worker: TestWorker;
+  let dir: string;
+  let inventory: string;
+  const taskQueue = uniqueTaskQueue('cli');
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-cli-'));
+    inventory = path.join(dir, 'inventory.json');
+    simulator = await startSimulator({ hosts: 2, basePort: 0, addressBase: '127.33.0.1', installSeconds: 2, failures: { 'esx-002': 'acceptance' }, inventoryFile: inventory });
+    worker = await startTestWorker({ taskQueue });
+  });
+
+  afterAll(async () => {
+    await worker?.shutdown();
+    await simulator?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const common = () => ['--inventory', inventory, '--address', temporalAddress(), '--task-queue', taskQueue, '--poll', '500ms'];
+
+  it('--wait --json prints the typed result and exits 0 on success', async () => {
+    const run = await vibflow(['install', ...common(), '--host', 'esx-001', '--uri', 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip', '--wait', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ host: 'esx-001', outcome: 'succeeded-reboot-required', percent: 100, errorCode: 0 });
+  });
+
+  it('--wait prints the seed-style lines and exits 1 when the install fails', async () => {
+    const run = await vibflow(['install', ...common(), '--host', 'esx-002', '--uri', 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip', '--wait']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('Software installation in progress...');
+    expect(run.stdout).toMatch(/percent complete 100/);
+    expect(run.stdout).toContain('description: [AcceptanceConfigError]');
+    expect(run.stdout).toContain('Outcome: failed');
+  });
+
+  it.each([
+    [['--host', 'esx-001', '--uri', 'https://depot.example/b.zip'], 'bundleUri: must be an offline bundle'],
+    [['--host', 'esx-999', '--uri', 'file:///vmfs/volumes/ds1/b.zip'], 'host "esx-999" is not in the inventory'],
+    [['--host', 'esx-001', '--uri', 'file:///vmfs/volumes/ds1/b.zip', '--poll', 'sometimes'], 'pollInterval'],
+    [['--host', 'esx-001'], "required option '--uri <uri>' not specified"],
+  ])('exits 2 with a message naming the problem: %j', async (args, message) => {
+    const run = await vibflow(['install', ...common().filter((a) => a !== '--poll' && a !== '500ms'), ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
+});
