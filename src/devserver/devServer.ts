@@ -68,10 +68,46 @@ async function waitUntilReady(address: string, namespace: string, child: ChildPr
   throw new Error(`temporal server at ${address} not ready after ${timeoutMs} ms (${lastError}):\n${stderr()}`);
 }
 
+/**
+ * The last resort, for a machine with internet but neither a temporal CLI nor Go: the SDK
+ * downloads its own copy of the CLI. No PID to kill here, so chaos tests need a real binary.
+ */
+async function startDownloadedDevServer(options: DevServerOptions, log: (line: string) => void): Promise<DevServer> {
+  log('temporal CLI: none found and no Go to build one; letting the Temporal SDK download it');
+  let testing: typeof import('@temporalio/testing');
+  try {
+    testing = await import('@temporalio/testing');
+  } catch {
+    throw new Error(NO_CLI_HELP);
+  }
+  const ui = options.ui ?? true;
+  const env = await testing.TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: options.ip ?? '127.0.0.1',
+      ...(options.port ? { port: options.port } : {}),
+      ui,
+      ...(options.uiPort ? { uiPort: options.uiPort } : {}),
+      ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
+      namespace: options.namespace ?? 'default',
+      searchAttributes: VIBFLOW_SEARCH_ATTRIBUTES.map((a) => ({ name: a.name, type: 'KEYWORD' as const })),
+    },
+  }).catch((err: unknown) => {
+    throw new Error(`${NO_CLI_HELP}\n(the download failed: ${(err as Error).message})`);
+  });
+  return {
+    address: env.address,
+    uiUrl: ui && options.uiPort ? `http://${options.ip ?? '127.0.0.1'}:${options.uiPort}` : '',
+    pid: -1,
+    cliPath: 'downloaded by the Temporal SDK',
+    stop: () => env.teardown(),
+    kill: () => env.teardown(),
+  };
+}
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cli = resolveTemporalCli(log);
-  if (!cli) throw new Error(NO_CLI_HELP);
+  if (!cli) return startDownloadedDevServer(options, log);
   const ip = options.ip ?? '127.0.0.1';
   const namespace = options.namespace ?? 'default';
   const port = options.port ?? (await freePort(ip));
