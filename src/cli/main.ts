@@ -5,6 +5,8 @@ import { EXIT, UsageError } from './usageError';
 const program = new Command('vibflow')
   .description('Durable VIB installs and fleet rollouts for VMware ESXi, on Temporal')
   .showHelpAfterError()
+  // Flags after a subcommand belong to it (`rollout pause ID --address X`), not to its parent.
+  .enablePositionalOptions()
   .exitOverride();
 registerCommands(program);
 

@@ -78,6 +78,10 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
     if (err instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
     throw err;
   }
+  // A schedule appends the scheduled time to the workflow id; each run is its own rollout then.
+  const workflowId = workflowInfo().workflowId;
+  const idPrefix = 'vibflow-rollout:';
+  if (workflowId.startsWith(idPrefix) && workflowId !== `${idPrefix}${plan.rolloutId}`) plan = { ...plan, rolloutId: workflowId.slice(idPrefix.length) };
   const hosts = new Map<string, HostTarget>(plan.hosts.map((h) => [h.name, h]));
   const rows = new Map<string, HostRow>((carried?.rows ?? plan.hosts.map((h): HostRow => ({ host: h.name, state: 'pending', attempt: 0 }))).map((r) => [r.host, r]));
   const retryAt = new Map<string, number>(Object.entries(carried?.retryAt ?? {}));

@@ -66,3 +66,55 @@ describe('vibflow install', () => {
     expect(run.stderr).toContain(message);
   });
 });
+
+describe('vibflow rollout and report', () => {
+  let simulator: Simulator;
+  let worker: TestWorker;
+  let dir: string;
+  let inventory: string;
+  const taskQueue = uniqueTaskQueue('cli-rollout');
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-cli-'));
+    inventory = path.join(dir, 'inventory.json');
+    simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: '127.34.0.1', installSeconds: 2, failures: { 'esx-006': 'space' }, inventoryFile: inventory });
+    worker = await startTestWorker({ taskQueue });
+  });
+
+  afterAll(async () => {
+    await worker?.shutdown();
+    await simulator?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const temporal = () => ['--address', temporalAddress(), '--task-queue', taskQueue];
+
+  it('runs a rollout to the end, prints the table, and exits 1 because one host failed within the budget', async () => {
+    const run = await vibflow(['rollout', '--inventory', inventory, '--uri', 'file:///vmfs/volumes/ds1/fleet-2.0.0.zip', '--max-concurrency', '50%', '--max-failures', '1', '--canary', '1', '--poll', '500ms', '--id', 'cli-fleet', '--wait', ...temporal()]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('started rollout cli-fleet on 6 hosts');
+    expect(run.stdout).toMatch(/esx-006 +failed +1 +failed +\[InstallationError\]/);
+    expect(run.stdout).toContain('5 succeeded, 1 failed');
+    expect(run.stdout).toContain('ended: completed (completed-with-failures)');
+    expect(simulator.stats().fleet.peakConcurrentJobs).toBeLessThanOrEqual(3);
+
+    const csv = await vibflow(['report', 'cli-fleet', '--format', 'csv', ...temporal()]);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split('\n')[0]).toBe('host,state,attempt,outcome,error');
+    expect(csv.stdout).toContain('esx-001,succeeded,1,succeeded-reboot-required,');
+  });
+
+  it('refuses steering that makes no sense with exit 2 and the reason', async () => {
+    const run = await vibflow(['rollout', 'approve', 'cli-fleet', ...temporal()]);
+    expect(run.stderr).toMatch(/approve refused/);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/approve refused: (the rollout has ended|rollout cli-fleet has ended or does not exist)/);
+  });
+
+  it('refuses a bad rollout before starting anything', async () => {
+    const run = await vibflow(['rollout', '--inventory', inventory, '--uri', 'file:///vmfs/volumes/ds1/x.zip', '--max-concurrency', '0', ...temporal()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('maxConcurrency');
+  });
+});

@@ -3,6 +3,7 @@ import { registerCancel } from './cancel';
 import { registerDemo } from './demo';
 import { registerDevServer } from './devServer';
 import { registerInstall } from './install';
+import { registerReport, registerRollout } from './rollout';
 import { registerSimulator } from './simulator';
 import { registerStatus } from './status';
 import { registerWorker } from './worker';
@@ -13,6 +14,8 @@ export function registerCommands(program: Command): void {
   registerInstall(program);
   registerStatus(program);
   registerCancel(program);
+  registerRollout(program);
+  registerReport(program);
   registerDemo(program);
   registerSimulator(program);
   registerDevServer(program);
