@@ -4,6 +4,7 @@ import { registerDemo } from './demo';
 import { registerDevServer } from './devServer';
 import { registerInstall } from './install';
 import { registerReport, registerRollout } from './rollout';
+import { registerSchedule } from './schedule';
 import { registerSimulator } from './simulator';
 import { registerStatus } from './status';
 import { registerWorker } from './worker';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerCancel(program);
   registerRollout(program);
   registerReport(program);
+  registerSchedule(program);
   registerDemo(program);
   registerSimulator(program);
   registerDevServer(program);

@@ -1,0 +1,89 @@
+import { type Command, Option } from 'commander';
+import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { createPatchWindowSchedule, parseCalendar } from '../../api/schedules';
+import { connectClient } from '../../temporal/connection';
+import { InvalidInputError } from '../../workflows/installInput';
+import { addRolloutOptions, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
+import { addTemporalOptions, temporalTarget, type TemporalFlags } from '../temporalOptions';
+import { UsageError } from '../usageError';
+
+interface CreateFlags extends RolloutFlags, TemporalFlags {
+  id: string;
+  cron?: string[];
+  calendar?: string[];
+  timezone: string;
+  overlap: 'skip' | 'buffer-one' | 'allow-all';
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+async function withClient(flags: TemporalFlags, body: (client: Client) => Promise<void>): Promise<void> {
+  const { client, connection } = await connectClient(temporalTarget(flags));
+  try {
+    await body(client);
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await connection.close();
+  }
+}
+
+function simple(parent: Command, name: string, description: string, act: (client: Client, id: string) => Promise<string>): void {
+  addTemporalOptions(parent.command(name).description(description).argument('<scheduleId>', 'the schedule id')).action(
+    async (id: string, flags: TemporalFlags) => withClient(flags, async (client) => void process.stdout.write(`${await act(client, id)}\n`)),
+  );
+}
+
+export function registerSchedule(program: Command): void {
+  const schedule = program.command('schedule').description('patch windows: rollouts started by Temporal Schedules').enablePositionalOptions();
+  addTemporalOptions(
+    addRolloutOptions(
+      schedule
+        .command('create')
+        .description('create a schedule that starts a rollout in each patch window')
+        .requiredOption('--id <scheduleId>', 'schedule id; each run is rollout ID-<scheduled time>')
+        .addOption(new Option('--cron <expr>', 'cron expression, repeatable, e.g. "0 2 * * SAT"').argParser(collect))
+        .addOption(new Option('--calendar <spec>', 'calendar, repeatable, e.g. "dayOfWeek=SAT,hour=2,minute=0"').argParser(collect))
+        .option('--timezone <tz>', 'IANA time zone of the schedule', 'UTC')
+        .addOption(new Option('--overlap <policy>', 'when a window is still running at the next one').choices(['skip', 'buffer-one', 'allow-all']).default('skip')),
+    ),
+  ).action(async (flags: CreateFlags) =>
+    withClient(flags, async (client) => {
+      try {
+        const rollout = await rolloutInputFromFlags(flags, flags.id);
+        const handle = await createPatchWindowSchedule(client, {
+          scheduleId: flags.id,
+          ...(flags.cron ? { cron: flags.cron } : {}),
+          ...(flags.calendar ? { calendars: flags.calendar.map(parseCalendar) } : {}),
+          timezone: flags.timezone,
+          rollout,
+          taskQueue: flags.taskQueue,
+          overlap: flags.overlap,
+        });
+        const next = (await handle.describe()).info.nextActionTimes.slice(0, 3).map((d) => d.toISOString());
+        process.stdout.write(`created schedule ${flags.id}; next windows: ${next.join(', ') || '(none)'}\n`);
+      } catch (err) {
+        throw err instanceof InvalidInputError ? new UsageError(err.message) : err;
+      }
+    }),
+  );
+  addTemporalOptions(schedule.command('list').description('list schedules')).action(async (flags: TemporalFlags) =>
+    withClient(flags, async (client) => {
+      for await (const s of client.schedule.list()) {
+        const next = s.info.nextActionTimes[0]?.toISOString() ?? '-';
+        process.stdout.write(`${s.scheduleId}  ${s.state.paused ? 'paused' : 'active'}  next ${next}\n`);
+      }
+    }),
+  );
+  simple(schedule, 'describe', 'show a schedule, its next windows and recent runs', async (client, id) => {
+    const d = await client.schedule.getHandle(id).describe();
+    const recent = d.info.recentActions.map((a) => `  ran ${a.scheduledAt.toISOString()} -> ${a.action.workflow.workflowId}`);
+    return [`${id}: ${d.state.paused ? 'paused' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`, `  next: ${d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()).join(', ')}`, ...recent].join('\n');
+  });
+  simple(schedule, 'pause', 'stop starting rollouts', async (client, id) => (await client.schedule.getHandle(id).pause('paused with vibflow'), `paused ${id}`));
+  simple(schedule, 'unpause', 'start rollouts again', async (client, id) => (await client.schedule.getHandle(id).unpause(), `unpaused ${id}`));
+  simple(schedule, 'trigger', 'start a rollout now', async (client, id) => (await client.schedule.getHandle(id).trigger(), `triggered ${id}`));
+  simple(schedule, 'delete', 'delete the schedule (running rollouts go on)', async (client, id) => (await client.schedule.getHandle(id).delete(), `deleted ${id}`));
+}
