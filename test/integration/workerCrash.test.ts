@@ -3,6 +3,7 @@
  * own counters (not the product's logs) show exactly one InstallFromURI per host.
  */
 import { installResult, startInstall } from '../../src/api/installs';
+import { rolloutResult, startRollout } from '../../src/api/rollouts';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { installProgressQuery } from '../../src/workflows/installVib';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/workerProcess';
@@ -81,4 +82,28 @@ describe('installVib survives a killed worker', () => {
     expect(result.adopted).toBe(true);
     expect(simulator.stats().hosts['esx-002'].installFromUri).toBe(1);
   }, 120_000);
+
+  it('in the middle of a 30-host rollout: the rollout completes and every host got exactly one InstallFromURI', async () => {
+    const fleet = await startSimulator({ hosts: 30, basePort: 0, addressBase: '127.36.0.1', installSeconds: 3 });
+    try {
+      const taskQueue = uniqueTaskQueue('crash-rollout');
+      const first = await worker(taskQueue);
+      const handle = await startRollout(
+        await testClient(),
+        { rolloutId: `crash-${Date.now().toString(36)}`, hosts: fleet.inventory.hosts, bundleUri: BUNDLE, pollInterval: '500ms', maxConcurrency: 10 },
+        taskQueue,
+      );
+      await waitFor(() => fleet.stats().fleet.installFromUri >= 12, 'a dozen hosts to start', 60_000);
+      first.kill('SIGKILL');
+      await first.exited;
+      await worker(taskQueue);
+      const result = await rolloutResult(handle);
+      expect(result.totals).toMatchObject({ hosts: 30, succeeded: 30, failed: 0 });
+      const stats = fleet.stats();
+      for (const host of fleet.hosts) expect(stats.hosts[host.name].installFromUri).toBe(1);
+      expect(stats.fleet.peakConcurrentJobs).toBeLessThanOrEqual(10);
+    } finally {
+      await fleet.stop();
+    }
+  }, 150_000);
 });
