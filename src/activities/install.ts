@@ -73,11 +73,23 @@ export interface ReadJobInput {
   readonly host: HostTarget;
   readonly jobRef: CimInstanceName;
   readonly installOptions?: InstallOptions;
+  /** When given, a reading that finds the job ended also carries the software inventory. */
+  readonly computerSystem?: CimInstanceName;
 }
 
-/** GetInstance of the job, interpreted; runs as a local activity on every poll. */
-export async function readJob(input: ReadJobInput): Promise<JobReading> {
-  return classified(async () => readHostJob(await clientFor(input.host), input.jobRef, input.installOptions));
+export type JobReadingWithSoftware = JobReading & { readonly softwareAfter?: readonly SoftwareItem[] };
+
+/**
+ * GetInstance of the job, interpreted; runs as a local activity on every poll. The reading that
+ * sees the job end also takes the software snapshot, saving a round trip through Temporal.
+ */
+export async function readJob(input: ReadJobInput): Promise<JobReadingWithSoftware> {
+  return classified(async () => {
+    const client = await clientFor(input.host);
+    const reading = await readHostJob(client, input.jobRef, input.installOptions);
+    if (!reading.found || reading.job.phase === 'running' || !input.computerSystem) return reading;
+    return { ...reading, softwareAfter: await readSoftware(client, input.computerSystem) };
+  });
 }
 
 export interface SnapshotSoftwareInput {

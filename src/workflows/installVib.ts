@@ -22,7 +22,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import { diffSoftware, hasChanges, type JobReading, type JobSnapshot, type SoftwareChanges } from '../esxi/model';
+import type { JobReadingWithSoftware } from '../activities/install';
+import { diffSoftware, hasChanges, type JobSnapshot, type SoftwareChanges } from '../esxi/model';
 import { formatDuration } from '../shared/duration';
 import { VIBFLOW_HOST, VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
 import {
@@ -47,7 +48,8 @@ const NO_CHANGES: SoftwareChanges = { added: [], updated: [], removed: [] };
 
 const HOST_CALL_RETRY = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
 
-const { prepareInstall } = proxyActivities<typeof activities>({
+// Read-only, so a local activity: recorded as one marker, no round trip through a task queue.
+const { prepareInstall } = proxyLocalActivities<typeof activities>({
   startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '15m',
   retry: HOST_CALL_RETRY,
@@ -92,9 +94,13 @@ class InstallEnded extends Error {
   }
 }
 
-/** An activity's final failure (e.g. 401, URI not accessible) ends the install as failed. */
+/**
+ * An activity's final failure (e.g. 401, URI not accessible) ends the install as failed. Failures
+ * of regular activities arrive wrapped in ActivityFailure, those of local activities as they are.
+ */
 function asInstallEnded(err: unknown): InstallEnded | undefined {
   if (err instanceof InstallEnded) return err;
+  if (err instanceof ApplicationFailure) return new InstallEnded('failed', err.message, err.type ?? undefined);
   if (!(err instanceof ActivityFailure)) return undefined;
   const cause = err.cause;
   if (cause instanceof ApplicationFailure) return new InstallEnded('failed', cause.message, cause.type ?? undefined);
@@ -169,9 +175,12 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
     const readJob = jobReader(plan.stallTimeoutMs).readJob;
     let pollsThisRun = 0;
     for (;;) {
-      const reading: JobReading = await readJob(
-        { host: plan.host, jobRef: state.job.jobRef, ...(plan.installOptions ? { installOptions: plan.installOptions } : {}) },
-      );
+      const reading: JobReadingWithSoftware = await readJob({
+        host: plan.host,
+        jobRef: state.job.jobRef,
+        computerSystem: state.objects.computerSystem,
+        ...(plan.installOptions ? { installOptions: plan.installOptions } : {}),
+      });
       pollsThisRun++;
       if (!reading.found) {
         state = { ...state, polls: state.polls + 1 };
@@ -182,7 +191,8 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
       setCurrentDetails(progressMarkdown(progress()));
 
       if (reading.job.phase === 'succeeded') {
-        return finish(reading.job.rebootRequired ? 'succeeded-reboot-required' : 'succeeded', { changes: await changesSince(plan, state) });
+        const changes = reading.softwareAfter ? diffSoftware(state.softwareBefore, reading.softwareAfter) : await changesSince(plan, state);
+        return finish(reading.job.rebootRequired ? 'succeeded-reboot-required' : 'succeeded', { changes });
       }
       if (reading.job.phase === 'failed') {
         throw new InstallEnded('failed', reading.job.errorDescription ?? `the job ended in state ${reading.job.jobStateName}`, reading.job.errorCategory);

@@ -16,11 +16,19 @@ export interface WorkerProcess {
 
 const BIN = path.resolve(__dirname, '../../bin/vibflow.js');
 
-export async function spawnWorkerProcess(options: { taskQueue: string; env?: Record<string, string> }): Promise<WorkerProcess> {
-  const address = process.env.VIBFLOW_TEST_TEMPORAL_ADDRESS;
-  if (!address) throw new Error('VIBFLOW_TEST_TEMPORAL_ADDRESS is not set: run integration tests through jest (global setup)');
+export interface WorkerProcessOptions {
+  readonly taskQueue: string;
+  /** Defaults to the test run's dev server. */
+  readonly address?: string;
+  /** A prebuilt workflow bundle; defaults to the test run's. */
+  readonly bundlePath?: string;
+}
+
+export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  const address = options.address ?? process.env.VIBFLOW_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('no Temporal address: run integration tests through jest (global setup)');
   const child: ChildProcess = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', options.taskQueue], {
-    env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: process.env.VIBFLOW_TEST_WORKFLOW_BUNDLE, ...options.env },
+    env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: options.bundlePath ?? process.env.VIBFLOW_TEST_WORKFLOW_BUNDLE },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,0 +1,2 @@
+export { installVib } from '../../src/workflows/installVib';
+export { plainPollLoop } from './plainPollLoop';
