@@ -19,6 +19,8 @@ export interface ChaosOptions {
   readonly maxConcurrency: number;
   /** Kill the worker every 2-5 s (random), at most this many times. */
   readonly maxKills: number;
+  /** The rollout's failure budget (a rebooted host may legitimately fail). */
+  readonly hostsAllowedToFail?: number;
   /** Called once, mid-rollout, for scenario-specific trouble (server restart, host reboot). */
   readonly midway?: () => Promise<void>;
   readonly seed?: number;
@@ -41,7 +43,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   let worker: WorkerProcess = await spawnWorkerProcess({ taskQueue: options.taskQueue, address: options.address, ...(options.bundlePath ? { bundlePath: options.bundlePath } : {}) });
   const handle = await startRollout(
     options.client,
-    { rolloutId: `chaos-${options.name}-${Date.now().toString(36)}`, hosts: options.simulator.inventory.hosts, bundleUri: 'file:///vmfs/volumes/ds1/chaos-1.0.0.zip', pollInterval: '1s', maxConcurrency: options.maxConcurrency },
+    { rolloutId: `chaos-${options.name}-${Date.now().toString(36)}`, hosts: options.simulator.inventory.hosts, bundleUri: 'file:///vmfs/volumes/ds1/chaos-1.0.0.zip', pollInterval: '1s', maxConcurrency: options.maxConcurrency, maxFailures: options.hostsAllowedToFail ?? 0 },
     options.taskQueue,
   );
   let finished = false;
