@@ -57,7 +57,8 @@ export class HostServer {
   }
 
   private createServer(): http.Server {
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    // A client that vanishes mid-request (a killed worker, a fault, shutdown) just ends that request.
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res).catch(() => res.destroy());
     const server = this.options.certificate
       ? https.createServer({ cert: this.options.certificate.certPem, key: this.options.certificate.keyPem }, handler)
       : http.createServer(handler);

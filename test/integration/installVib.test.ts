@@ -89,6 +89,14 @@ describe('installVib', () => {
     expect(simulator.stats().hosts['esx-001'].installFromUri).toBe(1);
   });
 
+  it('delivers a bundle URI with & < > " \' ]]> and non-ASCII to the host byte for byte', async () => {
+    const uri = `file:///vmfs/volumes/datastore1/a&b<c>"d'e]]>-ünïcødé-日本-1.0.0.zip`;
+    simulator.setFailure('esx-012', null);
+    const result = await installResult(await startInstall(await testClient(), { ...input('esx-012'), bundleUri: uri }, taskQueue));
+    expect(result.outcome).toBe('succeeded-reboot-required');
+    expect(simulator.stats().hosts['esx-012'].jobs.map((j) => j.uri)).toEqual([uri]);
+  });
+
   it('attaches a second start of the same install to the running workflow', async () => {
     const client = await testClient();
     const first = await startInstall(client, input('esx-002'), taskQueue);

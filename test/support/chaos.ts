@@ -40,27 +40,36 @@ export interface ChaosSummary {
 export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   let random = options.seed ?? 42;
   const next = () => ((random = (random * 1103515245 + 12345) % 2 ** 31), random / 2 ** 31);
-  let worker: WorkerProcess = await spawnWorkerProcess({ taskQueue: options.taskQueue, address: options.address, ...(options.bundlePath ? { bundlePath: options.bundlePath } : {}) });
-  const handle = await startRollout(
-    options.client,
-    { rolloutId: `chaos-${options.name}-${Date.now().toString(36)}`, hosts: options.simulator.inventory.hosts, bundleUri: 'file:///vmfs/volumes/ds1/chaos-1.0.0.zip', pollInterval: '1s', maxConcurrency: options.maxConcurrency, maxFailures: options.hostsAllowedToFail ?? 0 },
-    options.taskQueue,
-  );
+  const spawn = () => spawnWorkerProcess({ taskQueue: options.taskQueue, address: options.address, ...(options.bundlePath ? { bundlePath: options.bundlePath } : {}) });
+  let worker: WorkerProcess = await spawn();
   let finished = false;
-  const ended = rolloutResult(handle).finally(() => (finished = true));
-  let kills = 0;
-  const killer = (async () => {
-    while (!finished && kills < options.maxKills) {
-      await Promise.race([ended.catch(() => undefined), new Promise((r) => setTimeout(r, 2_000 + next() * 3_000))]);
-      if (finished) break;
-      worker.kill('SIGKILL');
-      await worker.exited;
-      kills++;
-      if (kills === Math.ceil(options.maxKills / 2) && options.midway) await options.midway();
-      worker = await spawnWorkerProcess({ taskQueue: options.taskQueue, address: options.address, ...(options.bundlePath ? { bundlePath: options.bundlePath } : {}) });
-    }
-  })();
+  let killer: Promise<void> = Promise.resolve();
   try {
+    const handle = await startRollout(
+      options.client,
+      {
+        rolloutId: `chaos-${options.name.replace(/[^A-Za-z0-9]+/g, '-')}-${Date.now().toString(36)}`,
+        hosts: options.simulator.inventory.hosts,
+        bundleUri: 'file:///vmfs/volumes/ds1/chaos-1.0.0.zip',
+        pollInterval: '1s',
+        maxConcurrency: options.maxConcurrency,
+        maxFailures: options.hostsAllowedToFail ?? 0,
+      },
+      options.taskQueue,
+    );
+    const ended = rolloutResult(handle).finally(() => (finished = true));
+    let kills = 0;
+    killer = (async () => {
+      while (!finished && kills < options.maxKills) {
+        await Promise.race([ended.catch(() => undefined), new Promise((r) => setTimeout(r, 2_000 + next() * 3_000))]);
+        if (finished) break;
+        worker.kill('SIGKILL');
+        await worker.exited;
+        kills++;
+        if (kills === Math.ceil(options.maxKills / 2) && options.midway) await options.midway();
+        worker = await spawn();
+      }
+    })();
     const result = await ended;
     await killer;
     const stats = options.simulator.stats();
