@@ -7,6 +7,7 @@ import { log } from '@temporalio/activity';
 import { CimClient } from '../cim/client';
 import type { HostTarget } from '../esxi/model';
 import { resolveCredential } from './credentials';
+import { recordCimRequest } from './metrics';
 
 const clients = new Map<string, CimClient>();
 
@@ -20,7 +21,9 @@ export async function clientFor(host: HostTarget): Promise<CimClient> {
   }
   let client = clients.get(key);
   if (!client) {
-    client = new CimClient({ url: host.url, user: host.user, password, tls: host.tls, allowHttp: host.allowHttp });
+    client = new CimClient({
+      url: host.url, user: host.user, password, tls: host.tls, allowHttp: host.allowHttp, onRequestDone: recordCimRequest,
+    });
     clients.set(key, client);
   }
   return client;

@@ -18,6 +18,7 @@ import { snapshotSoftware as readSoftware } from '../esxi/software';
 import type { CimInstanceName } from '../cim/types';
 import { classified } from './failures';
 import { clientFor } from './connections';
+import { countInstallStarted } from './metrics';
 
 export interface PreparedInstall {
   readonly objects: HostObjects;
@@ -58,11 +59,16 @@ export async function startInstall(input: StartInstallInput): Promise<StartedIns
     const client = await clientFor(input.host);
     if (Context.current().info.attempt > 1) {
       const adopted = await findAdoptableJob(client, input.objects, input.jobsBefore);
-      if (adopted) return adopted;
+      if (adopted) {
+        countInstallStarted(true);
+        return adopted;
+      }
     }
     const beat = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
     try {
-      return await invokeInstallFromUri(client, input.objects, input.bundleUri, input.installOptions);
+      const started = await invokeInstallFromUri(client, input.objects, input.bundleUri, input.installOptions);
+      countInstallStarted(false);
+      return started;
     } finally {
       clearInterval(beat);
     }

@@ -7,4 +7,4 @@ export * from './objectPath';
 export { encodeRequest, encodeResponse, escape } from './encode';
 export { decodeRequest, decodeResponse, checkRequestHeaders } from './decode';
 export { CimClient } from './client';
-export { normalizeThumbprint, type CimEndpointOptions, type CimTlsOptions } from './transport';
+export { normalizeThumbprint, type CimEndpointOptions, type CimRequestDone, type CimRequestOutcome, type CimTlsOptions } from './transport';

@@ -32,6 +32,26 @@ export interface CimEndpointOptions {
   readonly requestTimeoutMs?: number;
   readonly maxResponseBytes?: number;
   readonly connections?: number;
+  /** Told of every request when it ends (metrics): operation, outcome and duration. */
+  readonly onRequestDone?: (done: CimRequestDone) => void;
+}
+
+export type CimRequestOutcome = 'ok' | 'cim-error' | 'auth' | 'tls' | 'transport' | 'http' | 'protocol' | 'client';
+
+export interface CimRequestDone {
+  readonly operation: string;
+  readonly outcome: CimRequestOutcome;
+  readonly durationMs: number;
+}
+
+function outcomeOf(err: unknown): CimRequestOutcome {
+  if (err instanceof CimError) return 'cim-error';
+  if (err instanceof CimAuthError) return 'auth';
+  if (err instanceof CimTlsError) return 'tls';
+  if (err instanceof CimTransportError) return 'transport';
+  if (err instanceof CimHttpError) return 'http';
+  if (err instanceof CimProtocolError) return 'protocol';
+  return 'client';
 }
 
 const DEFAULT_PATH = '/cimom';
@@ -118,6 +138,19 @@ export class CimTransport {
 
   async execute(request: CimRequest): Promise<CimResult> {
     const operation = request.kind === 'InvokeMethod' ? request.methodName : request.kind;
+    const started = performance.now();
+    const report = this.options.onRequestDone;
+    try {
+      const result = await this.sendOnce(request, operation);
+      report?.({ operation, outcome: 'ok', durationMs: performance.now() - started });
+      return result;
+    } catch (err) {
+      report?.({ operation, outcome: outcomeOf(err), durationMs: performance.now() - started });
+      throw err;
+    }
+  }
+
+  private async sendOnce(request: CimRequest, operation: string): Promise<CimResult> {
     try {
       return await this.send(request, operation);
     } catch (err) {

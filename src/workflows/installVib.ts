@@ -13,6 +13,8 @@ import {
   continueAsNew,
   defineQuery,
   isCancellation,
+  log,
+  metricMeter,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -35,6 +37,7 @@ import {
 } from './installInput';
 import {
   INSTALL_FAILURE_TYPE,
+  SUCCESSFUL_OUTCOMES,
   progressMarkdown,
   type InstallOutcome,
   type InstallPhase,
@@ -165,6 +168,10 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
       { key: VIBFLOW_PHASE, value: 'done' },
       { key: VIBFLOW_OUTCOME, value: outcome },
     ]);
+    // The SDK drops metrics during replay, so each outcome is counted once.
+    metricMeter.createCounter('vibflow_installs_finished', 'installs', 'installs that reached an outcome')
+      .add(1, { outcome });
+    log[SUCCESSFUL_OUTCOMES.has(outcome) ? 'info' : 'warn']('install finished', { host: plan.host.name, outcome, ...(result.reason ? { reason: result.reason } : {}) });
     setCurrentDetails(progressMarkdown(result) + (result.reason ? `\n\n${result.reason}` : ''));
     return result;
   };
@@ -244,6 +251,7 @@ async function prepareAndStart(
     ...(plan.installOptions ? { installOptions: plan.installOptions } : {}),
     jobsBefore: prepared.jobsBefore,
   });
+  log.info(job.adopted ? 'adopted the job an earlier attempt started' : 'InstallFromURI accepted', { host: plan.host.name, jobId: job.instanceId });
   return {
     objects: prepared.objects,
     softwareBefore: prepared.softwareBefore,

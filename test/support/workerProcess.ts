@@ -12,6 +12,8 @@ export interface WorkerProcess {
   /** SIGTERM, then SIGKILL if it is still there after the grace time. */
   stop(): Promise<void>;
   output(): string;
+  /** The ready log line's fields when the worker logs JSON (e.g. its metrics URL). */
+  readonly ready: Record<string, unknown>;
 }
 
 const BIN = path.resolve(__dirname, '../../bin/vibflow.js');
@@ -22,12 +24,23 @@ export interface WorkerProcessOptions {
   readonly address?: string;
   /** A prebuilt workflow bundle; defaults to the test run's. */
   readonly bundlePath?: string;
+  /** More `vibflow worker` flags, e.g. ['--metrics-port', '0']. */
+  readonly args?: readonly string[];
+}
+
+function readyRecord(output: string): Record<string, unknown> {
+  const line = output.split('\n').find((l) => l.includes('vibflow worker ready')) ?? '';
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
 }
 
 export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const address = options.address ?? process.env.VIBFLOW_TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('no Temporal address: run integration tests through jest (global setup)');
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', options.taskQueue], {
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', options.taskQueue, ...(options.args ?? [])], {
     env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: options.bundlePath ?? process.env.VIBFLOW_TEST_WORKFLOW_BUNDLE },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -37,7 +50,7 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise
     const timer = setTimeout(() => reject(new Error(`worker did not become ready in 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('vibflow worker ready')) {
+      if (output.includes('vibflow worker ready') && output.slice(output.indexOf('vibflow worker ready')).includes('\n')) {
         clearTimeout(timer);
         resolve();
       }
@@ -54,6 +67,7 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise
     exited,
     kill: (signal) => child.kill(signal),
     output: () => output,
+    ready: readyRecord(output),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

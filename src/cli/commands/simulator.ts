@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { numberArg, portArg } from '../numberArg';
 import { FAILURE_CATEGORIES, startSimulator, type FailureCategory } from '../../simulator';
 
 interface SimulatorFlags {
@@ -17,14 +18,6 @@ interface SimulatorFlags {
   controlPort: number;
 }
 
-function number(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be a number between ${min} and ${max}`);
-    return n;
-  };
-}
-
 function failure(value: string, previous: Record<string, FailureCategory> = {}): Record<string, FailureCategory> {
   const [host, category] = value.split('=');
   if (!host || !FAILURE_CATEGORIES.includes(category as FailureCategory)) {
@@ -37,19 +30,19 @@ export function registerSimulator(program: Command): void {
   program
     .command('simulator')
     .description('serve simulated ESXi hosts speaking CIM-XML, and write an inventory file for them')
-    .addOption(new Option('--hosts <n>', 'number of hosts').argParser(number('--hosts', 1, 10_000)).default(3))
+    .addOption(new Option('--hosts <n>', 'number of hosts').argParser(numberArg('--hosts', 1, 10_000, true)).default(3))
     .option('--inventory <file>', 'where to write the inventory', 'vibflow-inventory.json')
     .option('--http', 'serve plain HTTP instead of HTTPS')
-    .addOption(new Option('--port <port>', 'port on every host address (0 = ephemeral)').argParser(number('--port', 0, 65535)).default(5989))
+    .addOption(new Option('--port <port>', 'port on every host address (0 = ephemeral)').argParser(portArg('--port', 0)).default(5989))
     .option('--address-base <ip>', 'first loopback address; hosts take consecutive ones', '127.20.0.1')
-    .addOption(new Option('--install-seconds <s>', 'how long an install takes').argParser(number('--install-seconds', 0.1)).default(30))
-    .addOption(new Option('--job-retention-seconds <s>', 'how long a finished job stays visible').argParser(number('--job-retention-seconds', 0)).default(300))
-    .addOption(new Option('--invoke-delay-ms <ms>', 'delay before InstallFromURI answers (after the job started)').argParser(number('--invoke-delay-ms', 0)).default(0))
+    .addOption(new Option('--install-seconds <s>', 'how long an install takes').argParser(numberArg('--install-seconds', 0.1)).default(30))
+    .addOption(new Option('--job-retention-seconds <s>', 'how long a finished job stays visible').argParser(numberArg('--job-retention-seconds', 0)).default(300))
+    .addOption(new Option('--invoke-delay-ms <ms>', 'delay before InstallFromURI answers (after the job started)').argParser(numberArg('--invoke-delay-ms', 0)).default(0))
     .addOption(new Option('--fail <host=category>', `make a host fail (repeatable): ${FAILURE_CATEGORIES.join(', ')}`).argParser(failure).default({}))
-    .addOption(new Option('--fault-rate <p>', 'share of requests that meet a transport fault').argParser(number('--fault-rate', 0, 1)).default(0))
-    .addOption(new Option('--seed <n>', 'seed for fault injection').argParser(number('--seed', 0)).default(1))
+    .addOption(new Option('--fault-rate <p>', 'share of requests that meet a transport fault').argParser(numberArg('--fault-rate', 0, 1)).default(0))
+    .addOption(new Option('--seed <n>', 'seed for fault injection').argParser(numberArg('--seed', 0, Number.MAX_SAFE_INTEGER, true)).default(1))
     .option('--password-env <name>', 'take the password from this environment variable (default: random, written beside the inventory)')
-    .addOption(new Option('--control-port <port>', 'control endpoint port (0 = ephemeral)').argParser(number('--control-port', 0, 65535)).default(0))
+    .addOption(new Option('--control-port <port>', 'control endpoint port (0 = ephemeral)').argParser(portArg('--control-port', 0)).default(0))
     .action(async (flags: SimulatorFlags) => {
       const simulator = await startSimulator({
         hosts: flags.hosts,

@@ -1,19 +1,94 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { closeAllClients } from '../../activities/connections';
+import { LOG_LEVELS, type LogFormat } from '../../ops/logging';
+import { freeLoopbackPort, startOpsServer, type OpsServer } from '../../ops/opsServer';
+import { installRuntime } from '../../ops/runtime';
+import { parseDurationMs } from '../../shared/duration';
+import type { LogLevel } from '@temporalio/worker';
 import { createWorker } from '../../worker';
+import { numberArg, portArg } from '../numberArg';
 import { addTemporalOptions, temporalTarget, type TemporalFlags } from '../temporalOptions';
+
+interface WorkerFlags extends TemporalFlags {
+  logFormat: LogFormat;
+  logLevel: LogLevel;
+  metricsPort?: number;
+  metricsHost: string;
+  maxConcurrentActivities?: number;
+  maxConcurrentLocalActivities?: number;
+  maxConcurrentWorkflowTasks?: number;
+  maxCachedWorkflows?: number;
+  shutdownGrace: number;
+}
+
+function durationArg(flag: string) {
+  return (value: string): number => {
+    const ms = parseDurationMs(value);
+    if (typeof ms === 'string') throw new InvalidArgumentError(`${flag} ${ms}`);
+    return ms;
+  };
+}
+
+const count = (flag: string) => numberArg(flag, 1, 100_000, true);
 
 export function registerWorker(program: Command): void {
   addTemporalOptions(
     program.command('worker').description('run a vibflow worker (workflows and CIM activities) until Ctrl-C or SIGTERM'),
-  ).action(async (flags: TemporalFlags) => {
-    const { worker, connection } = await createWorker({ ...temporalTarget(flags), taskQueue: flags.taskQueue });
-    process.stdout.write(`vibflow worker ready on task queue "${flags.taskQueue}"\n`);
-    try {
-      await worker.run();
-    } finally {
-      await closeAllClients();
-      await connection.close();
-    }
+  )
+    .addOption(new Option('--log-format <format>', 'log lines as JSON objects or as text').choices(['json', 'text'])
+      .default(process.stdout.isTTY ? 'text' : 'json', 'text on a terminal, json otherwise').env('VIBFLOW_LOG_FORMAT'))
+    .addOption(new Option('--log-level <level>', 'lowest level logged').choices(LOG_LEVELS).default('INFO').env('VIBFLOW_LOG_LEVEL'))
+    .addOption(new Option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port (0 = any free port)')
+      .argParser(portArg('--metrics-port', 0)).env('VIBFLOW_METRICS_PORT'))
+    .addOption(new Option('--metrics-host <address>', 'address the metrics endpoint listens on').default('0.0.0.0').env('VIBFLOW_METRICS_HOST'))
+    .addOption(new Option('--max-concurrent-activities <n>', 'activity tasks run at once').argParser(count('--max-concurrent-activities')))
+    .addOption(new Option('--max-concurrent-local-activities <n>', 'local activities (job reads) run at once').argParser(count('--max-concurrent-local-activities')))
+    .addOption(new Option('--max-concurrent-workflow-tasks <n>', 'workflow tasks run at once').argParser(count('--max-concurrent-workflow-tasks')))
+    .addOption(new Option('--max-cached-workflows <n>', 'workflows kept in the sticky cache').argParser(numberArg('--max-cached-workflows', 0, 1_000_000, true)))
+    .addOption(new Option('--shutdown-grace <duration>', 'on SIGTERM, how long running activities may finish before they are cancelled')
+      .argParser(durationArg('--shutdown-grace')).default(30_000, '30s'))
+    .action(async (flags: WorkerFlags) => runWorker(flags));
+}
+
+async function runWorker(flags: WorkerFlags): Promise<void> {
+  const serveOps = flags.metricsPort !== undefined;
+  const coreMetricsPort = serveOps ? await freeLoopbackPort() : undefined;
+  const runtime = installRuntime({
+    logFormat: flags.logFormat,
+    logLevel: flags.logLevel,
+    ...(coreMetricsPort ? { prometheusBindAddress: `127.0.0.1:${coreMetricsPort}` } : {}),
   });
+  const { worker, connection } = await createWorker({
+    ...temporalTarget(flags),
+    taskQueue: flags.taskQueue,
+    tuning: {
+      shutdownGraceTime: flags.shutdownGrace,
+      ...(flags.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: flags.maxConcurrentActivities } : {}),
+      ...(flags.maxConcurrentLocalActivities ? { maxConcurrentLocalActivityExecutions: flags.maxConcurrentLocalActivities } : {}),
+      ...(flags.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: flags.maxConcurrentWorkflowTasks } : {}),
+      ...(flags.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: flags.maxCachedWorkflows } : {}),
+    },
+  });
+  let ops: OpsServer | undefined;
+  try {
+    if (serveOps) {
+      ops = await startOpsServer({
+        host: flags.metricsHost,
+        port: flags.metricsPort ?? 0,
+        coreMetricsUrl: `http://127.0.0.1:${coreMetricsPort}/metrics`,
+        workerState: () => worker.getState(),
+      });
+    }
+    const running = worker.run();
+    runtime.logger.info('vibflow worker ready', {
+      taskQueue: flags.taskQueue,
+      ...(ops ? { metrics: `${ops.url}/metrics`, health: `${ops.url}/healthz`, readiness: `${ops.url}/readyz` } : {}),
+    });
+    await running;
+    runtime.logger.info('vibflow worker stopped');
+  } finally {
+    await ops?.close();
+    await closeAllClients();
+    await connection.close();
+  }
 }
