@@ -3,13 +3,11 @@
  * PATH, the project's .vibflow/bin, a build from source with Go, and last the SDK's own download
  * (which needs internet). Says in one line which it used.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { buildGoTool, executable, goAvailable, onPath, PROJECT_BIN } from './goTool';
 
 export const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
-export const PROJECT_ROOT = path.resolve(__dirname, '../..');
-export const PROJECT_CLI = path.join(PROJECT_ROOT, '.vibflow', 'bin', 'temporal');
+const PROJECT_CLI = path.join(PROJECT_BIN, 'temporal');
 
 export type CliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project' | 'go-build';
 export interface ResolvedCli {
@@ -17,41 +15,9 @@ export interface ResolvedCli {
   readonly source: CliSource;
 }
 
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && executable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/** Builds the CLI into .vibflow/bin with `go install` (a few minutes the first time). */
-export function buildTemporalCli(log: (line: string) => void = () => undefined): string {
-  const started = Date.now();
-  log(`building the temporal CLI from source: go install ${CLI_MODULE} (first time only, a few minutes)`);
-  const result = spawnSync('go', ['install', CLI_MODULE], {
-    env: { ...process.env, GOBIN: path.dirname(PROJECT_CLI), CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (result.status !== 0 || !executable(PROJECT_CLI)) {
-    throw new Error(`go install ${CLI_MODULE} failed (exit ${result.status ?? result.signal})`);
-  }
-  log(`built ${PROJECT_CLI} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return PROJECT_CLI;
-}
-
 export const NO_CLI_HELP =
   'no temporal CLI found. Either set TEMPORAL_CLI_PATH to a temporal binary, put `temporal` on PATH, ' +
-  `install Go and run scripts/install-temporal-cli.sh (builds ${CLI_MODULE} into .vibflow/bin), ` +
+  `install Go and run "go install ${CLI_MODULE} with GOBIN=.vibflow/bin", ` +
   'or run on a machine with internet access so the Temporal SDK can download its test server.';
 
 /** The first CLI found, building one with Go when that is the only way; undefined when none. */
@@ -67,12 +33,8 @@ export function resolveTemporalCli(log: (line: string) => void = () => undefined
     return found;
   }
   if (fromEnv) log(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file; looking elsewhere`);
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-  } catch {
-    return undefined;
-  }
-  const built = buildTemporalCli(log);
+  if (!goAvailable()) return undefined;
+  const built = buildGoTool('temporal', CLI_MODULE, log);
   log(`temporal CLI: ${built} (built with Go)`);
   return { path: built, source: 'go-build' };
 }

@@ -1,21 +1,11 @@
 /** The `vibflow` command as a user runs it: a real process, its output and its exit status. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { vibflow } from '../support/commands';
 import { startTestWorker, temporalAddress, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
-const BIN = path.resolve(__dirname, '../../bin/vibflow.js');
-
-function vibflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 90_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('vibflow install', () => {
   let simulator: Simulator;

@@ -7,6 +7,7 @@ import { rolloutProgress, rolloutResult, startRollout as startRolloutApi, steer,
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { InvalidInputError } from '../../src/workflows/installInput';
 import type { FleetRolloutInput } from '../../src/workflows/rolloutInput';
+import { recordHistoryFixture } from '../support/histories';
 import { startTestWorker, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
 
@@ -90,6 +91,7 @@ describe('fleetRollout', () => {
     const second = [jobsOf('esx-002')[0], jobsOf('esx-003')[0]];
     for (const job of second) expect(job.startedAt).toBeGreaterThanOrEqual(first.endedAt);
     for (const host of simulator.hosts.slice(3)) expect(jobsOf(host.name)[0].startedAt).toBeGreaterThanOrEqual(Math.max(...second.map((j) => j.endedAt)));
+    await recordHistoryFixture(await testClient(), 'fleetRollout-canary-window-one-failure', handle);
   });
 
   it('stops starting hosts once the failure budget is exceeded, and ends failed', async () => {
@@ -99,6 +101,7 @@ describe('fleetRollout', () => {
     expect(result).toMatchObject({ reason: 'failure-budget-exceeded', outcome: 'failed' });
     expect(result.totals).toMatchObject({ failed: 2, skipped: 4 });
     expect(simulator.stats().fleet.installFromUri).toBe(2);
+    await recordHistoryFixture(await testClient(), 'fleetRollout-budget-exceeded', handle);
   });
 
   it('holds new starts while paused, lets in-flight hosts finish, and continues on resume', async () => {
@@ -116,6 +119,7 @@ describe('fleetRollout', () => {
     await steer.resume(handle);
     const result = await rolloutResult(handle);
     expect(result.totals.succeeded).toBe(3);
+    await recordHistoryFixture(client, 'fleetRollout-paused-resumed', handle);
   });
 
   it('aborts: in-flight installs are cancelled and nothing new starts', async () => {
@@ -127,6 +131,7 @@ describe('fleetRollout', () => {
     expect(result).toMatchObject({ reason: 'aborted', outcome: 'aborted', abortReason: 'change freeze' });
     expect(result.totals).toMatchObject({ cancelled: 2, skipped: 3, succeeded: 0 });
     expect(simulator.stats().fleet.installFromUri).toBe(2);
+    await recordHistoryFixture(await testClient(), 'fleetRollout-aborted', handle);
   });
 
   it('waits for approval after the canary and refuses approval before that', async () => {
@@ -139,6 +144,7 @@ describe('fleetRollout', () => {
     await steer.approve(handle);
     const result = await rolloutResult(handle);
     expect(result.totals.succeeded).toBe(4);
+    await recordHistoryFixture(client, 'fleetRollout-approved-after-canary', handle);
   });
 
   it('starts nothing after the window cutoff', async () => {
@@ -156,6 +162,7 @@ describe('fleetRollout', () => {
     expect(result.totals.succeeded).toBe(5);
     expect(result.runs).toBeGreaterThanOrEqual(3);
     expect(simulator.stats().fleet.installFromUri).toBe(5);
+    await recordHistoryFixture(await testClient(), 'fleetRollout-continued-as-new', handle);
   });
 
   it.each([

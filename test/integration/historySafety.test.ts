@@ -2,18 +2,15 @@
  * What Temporal keeps about an install: no secret anywhere in it (architecture decision 5), and
  * histories that replay against the current workflow code without nondeterminism.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { installResult, startInstall } from '../../src/api/installs';
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { recordHistoryFixture, runHistories } from '../support/histories';
 import { startTestWorker, testClient, uniqueTaskQueue, workflowBundlePath, type TestWorker } from '../support/temporal';
 
 const CANARY = 'Canary-Pa55w0rd-7f3a9c';
 const BUNDLE = 'file:///vmfs/volumes/datastore1/history-check-1.0.0.zip';
-const FIXTURES = path.resolve(__dirname, '../fixtures/histories');
 
 describe('install histories', () => {
   let simulator: Simulator;
@@ -52,17 +49,10 @@ describe('install histories', () => {
     expect(outcomes.map((o) => o.outcome)).toEqual(['succeeded-reboot-required', 'failed', 'failed']);
 
     // Every run of every install, following continue-as-new from run to run.
-    const histories: { workflowId: string; history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> }[] = [];
-    for (const handle of handles) {
-      for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
-        const run: WorkflowHandle = client.workflow.getHandle(handle.workflowId, runId);
-        const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await run.fetchHistory();
-        histories.push({ workflowId: `${handle.workflowId}-${runId}`, history });
-        const visible = JSON.stringify(await run.describe().then((d) => ({ memo: d.memo, searchAttributes: d.searchAttributes })));
-        expect(visible).not.toContain(CANARY);
-        const last = history.events?.[history.events.length - 1] ?? undefined;
-        runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-      }
+    const histories = (await Promise.all(handles.map((handle) => runHistories(client, handle)))).flat();
+    for (const { workflowId, runId } of histories) {
+      const description = await client.workflow.getHandle(workflowId, runId).describe();
+      expect(JSON.stringify({ memo: description.memo, searchAttributes: description.searchAttributes })).not.toContain(CANARY);
     }
     expect(histories.length).toBeGreaterThan(3); // the continued-as-new install has several runs
     let decodedPayloads = '';
@@ -77,18 +67,13 @@ describe('install histories', () => {
     // The decoding above really reads payloads: the inputs' bundle URI is in them.
     expect(decodedPayloads).toContain('history-check-1.0.0.zip');
 
-    const replay = Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath() } }, histories);
+    const replay = Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath() } },
+      histories.map(({ workflowId, runId, history }) => ({ workflowId: `${workflowId}-${runId}`, history })));
     for await (const outcome of replay) {
       expect(outcome.error).toBeUndefined();
     }
 
-    if (process.env.VIBFLOW_RECORD_HISTORIES) {
-      await mkdir(FIXTURES, { recursive: true });
-      const names = ['installVib-succeeded-continued', 'installVib-failed-dependency', 'installVib-failed-authentication'];
-      for (const [index, handle] of handles.entries()) {
-        const history = await handle.fetchHistory();
-        await writeFile(path.join(FIXTURES, `${names[index]}.json`), historyToJSON(history));
-      }
-    }
+    const names = ['installVib-succeeded-continued', 'installVib-failed-dependency', 'installVib-failed-authentication'];
+    for (const [index, handle] of handles.entries()) await recordHistoryFixture(client, names[index], handle);
   });
 });

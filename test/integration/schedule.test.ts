@@ -1,10 +1,10 @@
 /** Patch windows: a Temporal Schedule fires at its calendar time and runs a rollout. */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { createPatchWindowSchedule, parseCalendar } from '../../src/api/schedules';
 import { rolloutResult } from '../../src/api/rollouts';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import type { fleetRollout } from '../../src/workflows/fleetRollout';
+import { vibflow } from '../support/commands';
 import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
 
@@ -69,12 +69,10 @@ describe('patch window schedules', () => {
     const inventory = path.join(__dirname, '../../test-output/schedule-inventory.json');
     const { writeFile } = await import('node:fs/promises');
     await writeFile(inventory, JSON.stringify(simulator.inventory));
-    const run = (args: string[]) =>
-      new Promise<{ code: number; out: string }>((resolve) =>
-        execFile(process.execPath, [path.resolve(__dirname, '../../bin/vibflow.js'), 'schedule', ...args, '--address', temporalAddress(), '--task-queue', taskQueue], (err, stdout, stderr) =>
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-        ),
-      );
+    const run = async (args: string[]) => {
+      const { code, stdout, stderr } = await vibflow(['schedule', ...args, '--address', temporalAddress(), '--task-queue', taskQueue]);
+      return { code, out: stdout + stderr };
+    };
     const id = `cli-sched-${Date.now().toString(36)}`;
     const created = await run(['create', '--id', id, '--cron', '0 2 * * 6', '--timezone', 'Europe/Berlin', '--window', '4h', '--cutoff', '30m', '--inventory', inventory, '--uri', 'file:///vmfs/volumes/ds1/x-1.zip', '--max-concurrency', '2']);
     expect(created.out).toContain(`created schedule ${id}; next windows:`);

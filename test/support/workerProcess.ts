@@ -24,6 +24,8 @@ export interface WorkerProcessOptions {
   readonly address?: string;
   /** A prebuilt workflow bundle; defaults to the test run's. */
   readonly bundlePath?: string;
+  /** The vibflow entry point; defaults to this checkout's bin/vibflow.js. */
+  readonly bin?: string;
   /** More `vibflow worker` flags, e.g. ['--metrics-port', '0']. */
   readonly args?: readonly string[];
 }
@@ -40,7 +42,7 @@ function readyRecord(output: string): Record<string, unknown> {
 export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const address = options.address ?? process.env.VIBFLOW_TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('no Temporal address: run integration tests through jest (global setup)');
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', options.taskQueue, ...(options.args ?? [])], {
+  const child: ChildProcess = spawn(process.execPath, [options.bin ?? BIN, 'worker', '--address', address, '--task-queue', options.taskQueue, ...(options.args ?? [])], {
     env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: options.bundlePath ?? process.env.VIBFLOW_TEST_WORKFLOW_BUNDLE },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,25 @@
+/** Commands run the way a user runs them: a real process, its output and its exit status. */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+
+export interface CommandRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function run(file: string, args: readonly string[], timeoutMs = 90_000): Promise<CommandRun> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const BIN = path.resolve(__dirname, '../../bin/vibflow.js');
+
+/** `vibflow ARGS` */
+export function vibflow(args: readonly string[], timeoutMs?: number): Promise<CommandRun> {
+  return run(process.execPath, [BIN, ...args], timeoutMs);
+}
