@@ -32,13 +32,25 @@ export function resolveTemporalTarget(target: TemporalTarget = {}) {
   return { connectionOptions, namespace: target.namespace ?? loaded.namespace ?? 'default' };
 }
 
+/** Says where it tried to connect and how, since the SDK's own message names neither. */
+async function connecting<T>(resolved: ReturnType<typeof resolveTemporalTarget>, target: TemporalTarget, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (err) {
+    const { address, tls, apiKey } = resolved.connectionOptions as { address: string; tls?: unknown; apiKey?: unknown };
+    const how = [tls ? 'TLS' : 'plaintext', ...(apiKey ? ['API key'] : []), ...(target.profile ?? process.env.TEMPORAL_PROFILE ? [`profile "${target.profile ?? process.env.TEMPORAL_PROFILE}"`] : [])];
+    throw new Error(`cannot connect to Temporal at ${address} (${how.join(', ')}): ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export async function connectClient(target: TemporalTarget = {}): Promise<{ client: Client; connection: Connection }> {
-  const { connectionOptions, namespace } = resolveTemporalTarget(target);
-  const connection = await Connection.connect(connectionOptions);
-  return { client: new Client({ connection, namespace }), connection };
+  const resolved = resolveTemporalTarget(target);
+  const connection = await connecting(resolved, target, () => Connection.connect(resolved.connectionOptions));
+  return { client: new Client({ connection, namespace: resolved.namespace }), connection };
 }
 
 export async function connectWorker(target: TemporalTarget = {}): Promise<{ connection: NativeConnection; namespace: string }> {
-  const { connectionOptions, namespace } = resolveTemporalTarget(target);
-  return { connection: await NativeConnection.connect(connectionOptions), namespace };
+  const resolved = resolveTemporalTarget(target);
+  const connection = await connecting(resolved, target, () => NativeConnection.connect(resolved.connectionOptions));
+  return { connection, namespace: resolved.namespace };
 }

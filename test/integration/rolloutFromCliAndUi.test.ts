@@ -76,7 +76,7 @@ describe('a 100-host rollout, from the CLI and from the UI form', () => {
     const fromCli = await onFleet('from the CLI', '127.61.0.1', async (inventoryFile) => {
       const cli = await vibflow(['rollout', '--address', temporalAddress(), '--task-queue', taskQueue, '--id', `cli-${stamp}`,
         '--inventory', inventoryFile, '--uri', BUNDLE, '--max-concurrency', '20', '--max-failures', '1', '--canary', '1,5',
-        '--poll', '1s', '--wait', '--json'], 150_000);
+        '--poll', '1s', '--wait', '--json'], { timeoutMs: 150_000 });
       expect(cli.stderr).toBe('');
       expect(cli.code).toBe(1); // not every host succeeded
       return JSON.parse(cli.stdout) as RolloutResult;

@@ -32,7 +32,7 @@ describe('the worker image build steps', () => {
   });
 
   it('build a worker that completes an install and serves both kinds of metrics', async () => {
-    const build = await run('bash', [BUILD_STEPS], 600_000);
+    const build = await run('bash', [BUILD_STEPS], { timeoutMs: 600_000 });
     expect(build.code).toBe(0);
     imageDir = build.stdout.trim();
     expect(imageDir).toMatch(/^\//);

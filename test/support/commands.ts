@@ -8,9 +8,16 @@ export interface CommandRun {
   readonly stderr: string;
 }
 
-export function run(file: string, args: readonly string[], timeoutMs = 90_000): Promise<CommandRun> {
+export interface RunOptions {
+  readonly timeoutMs?: number;
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<CommandRun> {
+  const { timeoutMs = 90_000, env = {} } = options;
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -20,6 +27,6 @@ export function run(file: string, args: readonly string[], timeoutMs = 90_000): 
 const BIN = path.resolve(__dirname, '../../bin/vibflow.js');
 
 /** `vibflow ARGS` */
-export function vibflow(args: readonly string[], timeoutMs?: number): Promise<CommandRun> {
-  return run(process.execPath, [BIN, ...args], timeoutMs);
+export function vibflow(args: readonly string[], options?: RunOptions): Promise<CommandRun> {
+  return run(process.execPath, [BIN, ...args], options);
 }

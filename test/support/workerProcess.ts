@@ -20,8 +20,10 @@ const BIN = path.resolve(__dirname, '../../bin/vibflow.js');
 
 export interface WorkerProcessOptions {
   readonly taskQueue: string;
-  /** Defaults to the test run's dev server. */
-  readonly address?: string;
+  /** Defaults to the test run's dev server; `false` leaves it to envconfig (a profile, TEMPORAL_*). */
+  readonly address?: string | false;
+  /** More environment variables, e.g. TEMPORAL_PROFILE. */
+  readonly env?: Readonly<Record<string, string>>;
   /** A prebuilt workflow bundle; defaults to the test run's. */
   readonly bundlePath?: string;
   /** The vibflow entry point; defaults to this checkout's bin/vibflow.js. */
@@ -41,9 +43,10 @@ function readyRecord(output: string): Record<string, unknown> {
 
 export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const address = options.address ?? process.env.VIBFLOW_TEST_TEMPORAL_ADDRESS;
-  if (!address) throw new Error('no Temporal address: run integration tests through jest (global setup)');
-  const child: ChildProcess = spawn(process.execPath, [options.bin ?? BIN, 'worker', '--address', address, '--task-queue', options.taskQueue, ...(options.args ?? [])], {
-    env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: options.bundlePath ?? process.env.VIBFLOW_TEST_WORKFLOW_BUNDLE },
+  if (address === undefined) throw new Error('no Temporal address: run integration tests through jest (global setup)');
+  const args = [options.bin ?? BIN, 'worker', ...(address ? ['--address', address] : []), '--task-queue', options.taskQueue, ...(options.args ?? [])];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: options.bundlePath ?? process.env.VIBFLOW_TEST_WORKFLOW_BUNDLE, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
