@@ -13,7 +13,7 @@ import type { CimInstanceName } from '../src/cim/types';
 import { discoverHost } from '../src/esxi/discovery';
 import { startInstall } from '../src/esxi/install';
 import { startSimulator } from '../src/simulator';
-import { printFigures } from './stack';
+import { printFigures } from './figures';
 
 const GETS = 2_000;
 const PAIRS = 200;

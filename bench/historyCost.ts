@@ -11,7 +11,7 @@ import { closeAllClients } from '../src/activities/connections';
 import { installResult, startInstall } from '../src/api/installs';
 import { startDevServer } from '../src/devserver/devServer';
 import { startSimulator } from '../src/simulator';
-import { printFigures } from './stack';
+import { printFigures } from './figures';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const POLLS = Number(process.argv[2] ?? 100);

@@ -4,13 +4,14 @@
  * Usage: npx ts-node bench/makespan.ts [hosts] [concurrency] [installSeconds]
  */
 import { rolloutResult, startRollout } from '../src/api/rollouts';
-import { printFigures, withStack } from './stack';
+import { printFigures } from './figures';
+import { withStack } from './stack';
 
 async function main(): Promise<void> {
   const [hosts = 500, concurrency = 50, installSeconds = 10] = process.argv.slice(2).map(Number);
   await withStack(
     { hosts, basePort: 0, addressBase: '127.40.0.1', installSeconds },
-    { maxConcurrentActivityTaskExecutions: 200, maxConcurrentLocalActivityExecutions: 200, maxConcurrentWorkflowTaskExecutions: 50, maxCachedWorkflows: 2_000 },
+    { tuning: { maxConcurrentActivityTaskExecutions: 200, maxConcurrentLocalActivityExecutions: 200, maxConcurrentWorkflowTaskExecutions: 50, maxCachedWorkflows: 2_000 } },
     async ({ simulator, client, taskQueue }) => {
       const started = Date.now();
       const handle = await startRollout(

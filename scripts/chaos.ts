@@ -4,13 +4,13 @@
  * and with 30 % transport faults plus a host rebooting mid-install. Prints the summary table and
  * exits non-zero if any host's outcome is wrong, duplicated or lost.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../src/devserver/devServer';
 import { startSimulator } from '../src/simulator';
+import { writeWorkflowBundle } from '../src/workflowBundle';
 import { chaosTable, runChaos, type ChaosSummary } from '../test/support/chaos';
 
 async function main(): Promise<void> {
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   let server: DevServer = await startDevServer({ dbFile, ui: false, log: () => undefined });
   const port = Number(server.address.split(':')[1]);
   const bundlePath = path.join(dir, 'workflow-bundle.js');
-  await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: { trace() {}, debug() {}, info() {}, log() {}, warn() {}, error: console.error } })).code);
+  await writeWorkflowBundle(bundlePath);
   const summaries: ChaosSummary[] = [];
   try {
     const scenarios = [

@@ -6,6 +6,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as activities from './activities';
 import { connectWorker, DEFAULT_TASK_QUEUE, type TemporalTarget } from './temporal/connection';
+import { WORKFLOWS_PATH } from './workflowBundle';
 
 export interface VibflowWorkerOptions extends TemporalTarget {
   readonly taskQueue?: string;
@@ -30,7 +31,7 @@ export async function createWorker(options: VibflowWorkerOptions = {}): Promise<
     stickyQueueScheduleToStartTimeout: '3s',
     ...(bundlePath
       ? { workflowBundle: { codePath: bundlePath } }
-      : { workflowsPath: require.resolve('./workflows') }),
+      : { workflowsPath: WORKFLOWS_PATH }),
     ...options.tuning,
   }).catch(async (err: unknown) => {
     await connection.close();

@@ -1,6 +1,6 @@
 /**
  * The schema of a host connection as users write it (inventory files, workflow JSON pasted in the
- * UI, CLI flags). Pure: the workflow validates its input with it too.
+ * UI, CLI flags). Pure: the workflows validate their input with it too (in a local activity).
  */
 import { z } from 'zod';
 

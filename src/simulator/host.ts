@@ -90,7 +90,13 @@ export class SimulatedHost {
   private readonly jobs: Job[] = [];
   private jobSeq = 0;
   failure: FailureCategory | undefined;
-  readonly counters = { installFromUri: 0, operations: {} as Record<string, number>, faultsInjected: 0 };
+  readonly counters = {
+    installFromUri: 0,
+    operations: {} as Record<string, number>,
+    /** Epoch ms of the latest request of each operation. */
+    lastRequestAt: {} as Record<string, number>,
+    faultsInjected: 0,
+  };
 
   constructor(readonly name: string, private readonly behaviour: FleetBehaviour) {
     this.computerSystem = { className: 'OMC_UnitaryComputerSystem', keys: { CreationClassName: 'OMC_UnitaryComputerSystem', Name: name }, namespace: IMPLEMENTATION };
@@ -311,6 +317,7 @@ export class SimulatedHost {
   resetCounters(): void {
     this.counters.installFromUri = 0;
     this.counters.operations = {};
+    this.counters.lastRequestAt = {};
     this.counters.faultsInjected = 0;
   }
 }

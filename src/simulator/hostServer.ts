@@ -142,6 +142,7 @@ export class HostServer {
     const { request, messageId } = decoded;
     const operation = request.kind === 'InvokeMethod' ? request.methodName : request.kind;
     this.host.counters.operations[operation] = (this.host.counters.operations[operation] ?? 0) + 1;
+    this.host.counters.lastRequestAt[operation] = Date.now();
     let response: CimResponse;
     try {
       response = { ok: true, messageId, result: handleCimRequest(this.host, request) };

@@ -29,7 +29,7 @@ export interface SimulatorOptions {
   readonly faultRate?: number;
   readonly seed?: number;
   readonly user?: string;
-  /** Defaults to a random password, or the value of passwordEnv. */
+  /** Defaults to the value of passwordEnv, then of VIBFLOW_SIMULATOR_PASSWORD, then a random one. */
   readonly password?: string;
   /** Name of an environment variable holding the password; the inventory then refers to it. */
   readonly passwordEnv?: string;
@@ -48,6 +48,8 @@ export interface SimulatedHostInfo {
 export interface HostStats {
   readonly installFromUri: number;
   readonly operations: Readonly<Record<string, number>>;
+  /** Epoch ms of the latest request of each operation. */
+  readonly lastRequestAt: Readonly<Record<string, number>>;
   readonly faultsInjected: number;
   readonly jobs: readonly JobRecord[];
   readonly down: boolean;
@@ -121,7 +123,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   if (!Number.isInteger(options.hosts) || options.hosts < 1) throw new Error('hosts: must be a whole number >= 1');
   const envPassword = options.passwordEnv ? process.env[options.passwordEnv] : undefined;
   if (options.passwordEnv && !envPassword) throw new Error(`password-env: ${options.passwordEnv} is not set`);
-  const password = options.password ?? envPassword ?? randomBytes(12).toString('base64url');
+  const password = options.password ?? envPassword ?? process.env.VIBFLOW_SIMULATOR_PASSWORD ?? randomBytes(12).toString('base64url');
   const user = options.user ?? 'root';
   const behaviour: FleetBehaviour = {
     installSeconds: options.installSeconds ?? 30,
@@ -172,7 +174,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const jobs = s.host.jobRecords();
       allJobs.push(...jobs);
       requests += Object.values(s.host.counters.operations).reduce((a, b) => a + b, 0);
-      perHost[s.host.name] = { installFromUri: s.host.counters.installFromUri, operations: { ...s.host.counters.operations }, faultsInjected: s.host.counters.faultsInjected, jobs, down: s.down };
+      perHost[s.host.name] = { installFromUri: s.host.counters.installFromUri, operations: { ...s.host.counters.operations }, lastRequestAt: { ...s.host.counters.lastRequestAt }, faultsInjected: s.host.counters.faultsInjected, jobs, down: s.down };
     }
     const sum = (pick: (h: HostStats) => number) => Object.values(perHost).reduce((total, h) => total + pick(h), 0);
     return { hosts: perHost, fleet: { installFromUri: sum((h) => h.installFromUri), requests, faultsInjected: sum((h) => h.faultsInjected), peakConcurrentJobs: peakConcurrency(allJobs, now) } };

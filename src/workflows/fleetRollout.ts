@@ -23,10 +23,11 @@ import {
 } from '@temporalio/workflow';
 import type { HostTarget } from '../esxi/model';
 import { VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID, VIBFLOW_HOST } from '../shared/searchAttributes';
-import { InvalidInputError, type InstallVibInput } from './installInput';
+import { checkRolloutInput, validated } from './inputCheck';
+import type { InstallVibInput } from './installInput';
 import type { InstallResult } from './installResult';
 import { installVib } from './installVib';
-import { parseRolloutInput, type FleetRolloutInput, type RolloutPlan } from './rolloutInput';
+import type { FleetRolloutInput, RolloutPlan } from './rolloutInput';
 import {
   rolloutMarkdown,
   totalsOf,
@@ -68,22 +69,11 @@ function windowStart(): number {
 }
 
 export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<RolloutResult> {
-  const carried = input.resume;
-  const startMs = carried?.windowStartMs ?? windowStart();
-  let plan: RolloutPlan;
-  try {
-    // A continued run re-reads its input; whether the window had passed was checked when it began.
-    plan = parseRolloutInput({ ...input, resume: undefined }, Date.now(), startMs, { windowMayHavePassed: carried !== undefined });
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
-    throw err;
-  }
-  // A schedule appends the scheduled time to the workflow id; each run is its own rollout then.
-  const workflowId = workflowInfo().workflowId;
-  const idPrefix = 'vibflow-rollout:';
-  if (workflowId.startsWith(idPrefix) && workflowId !== `${idPrefix}${plan.rolloutId}`) plan = { ...plan, rolloutId: workflowId.slice(idPrefix.length) };
-  const hosts = new Map<string, HostTarget>(plan.hosts.map((h) => [h.name, h]));
-  const rows = new Map<string, HostRow>((carried?.rows ?? plan.hosts.map((h): HostRow => ({ host: h.name, state: 'pending', attempt: 0 }))).map((r) => [r.host, r]));
+  const { resume: carried, ...request } = input;
+  // Steering handlers are registered before the first await, so an update or query that arrives
+  // while the input is being validated finds them; until then the plan is unknown.
+  let knownPlan: RolloutPlan | undefined;
+  const rows = new Map<string, HostRow>((carried?.rows ?? []).map((r) => [r.host, r]));
   const retryAt = new Map<string, number>(Object.entries(carried?.retryAt ?? {}));
   let canaryBatch = carried?.canaryBatch ?? 0;
   let canaryStarted = false;
@@ -92,7 +82,7 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
   let abortReason: string | undefined;
   let done = false;
   let changed = false;
-  let phase: RolloutPhase = canaryBatch < plan.canary.length ? 'canary' : 'rolling';
+  let phase: RolloutPhase = 'canary'; // until the plan is known
   const runs = (carried?.runs ?? 0) + 1;
   const inFlight = new Map<string, Promise<void>>();
   const children = new CancellationScope();
@@ -100,12 +90,13 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
 
   const progress = (): RolloutProgress => {
     const all = [...rows.values()];
-    return { rolloutId: plan.rolloutId, phase, paused, totals: totalsOf(all), rows: all, runs };
+    return { rolloutId: knownPlan?.rolloutId ?? String(request.rolloutId), phase, paused, totals: totalsOf(all), rows: all, runs };
   };
   const wake = () => {
     changed = true;
   };
-  const awaitingApproval = () => plan.approveAfterCanary && canaryBatch >= plan.canary.length && plan.canary.length > 0 && !approved;
+  const awaitingApproval = () =>
+    knownPlan !== undefined && knownPlan.approveAfterCanary && canaryBatch >= knownPlan.canary.length && knownPlan.canary.length > 0 && !approved;
   const setPhase = (next: RolloutPhase) => {
     if (next === phase) return;
     phase = next;
@@ -140,6 +131,20 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
       if (!awaitingApproval()) throw new Error('the rollout is not waiting for approval (approve comes after the canary batches)');
     },
   });
+
+  const startMs = carried?.windowStartMs ?? windowStart();
+  // A continued run re-reads its input; whether the window had passed was checked when it began.
+  let plan: RolloutPlan = await validated(checkRolloutInput({
+    input: request, nowMs: Date.now(), windowStartMs: startMs, windowMayHavePassed: carried !== undefined,
+  }));
+  // A schedule appends the scheduled time to the workflow id; each run is its own rollout then.
+  const workflowId = workflowInfo().workflowId;
+  const idPrefix = 'vibflow-rollout:';
+  if (workflowId.startsWith(idPrefix) && workflowId !== `${idPrefix}${plan.rolloutId}`) plan = { ...plan, rolloutId: workflowId.slice(idPrefix.length) };
+  knownPlan = plan;
+  const hosts = new Map<string, HostTarget>(plan.hosts.map((h) => [h.name, h]));
+  if (!carried) for (const h of plan.hosts) rows.set(h.name, { host: h.name, state: 'pending', attempt: 0 });
+  phase = canaryBatch < plan.canary.length ? 'canary' : 'rolling';
 
   upsertSearchAttributes([
     { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId },

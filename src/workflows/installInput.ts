@@ -1,6 +1,7 @@
 /**
  * installVib's input: plain JSON a person can paste into the Temporal UI's Start Workflow form,
- * validated with messages that name the field. Pure (the workflow validates with it).
+ * validated with messages that name the field. Pure; the workflows validate with it through a
+ * local activity (activities/validation.ts), which keeps zod out of the workflow sandbox.
  */
 import { z } from 'zod';
 import { describeIssues, hostTargetSchema } from '../esxi/hostSchema';

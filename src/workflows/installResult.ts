@@ -48,6 +48,9 @@ export interface InstallResult extends InstallProgress {
 }
 
 /** Failure types the install workflow ends with; the result rides along as the failure's details. */
+/** Failure type of a workflow started with input that does not validate (nothing was done). */
+export const INVALID_INPUT_TYPE = 'InvalidInput';
+
 export const INSTALL_FAILURE_TYPE: Readonly<Partial<Record<InstallOutcome, string>>> = {
   failed: 'InstallFailed',
   'timed-out': 'InstallTimedOut',

@@ -28,13 +28,8 @@ import type { JobReadingWithSoftware } from '../activities/install';
 import { diffSoftware, hasChanges, type JobSnapshot, type SoftwareChanges } from '../esxi/model';
 import { formatDuration } from '../shared/duration';
 import { VIBFLOW_HOST, VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
-import {
-  InvalidInputError,
-  parseInstallInput,
-  type InstallPlan,
-  type InstallState,
-  type InstallVibInput,
-} from './installInput';
+import { checkInstallInput, validated } from './inputCheck';
+import type { InstallPlan, InstallState, InstallVibInput } from './installInput';
 import {
   INSTALL_FAILURE_TYPE,
   SUCCESSFUL_OUTCOMES,
@@ -111,22 +106,17 @@ function asInstallEnded(err: unknown): InstallEnded | undefined {
 }
 
 export async function installVib(input: InstallVibInput): Promise<InstallResult> {
-  let parsed: ReturnType<typeof parseInstallInput>;
-  try {
-    parsed = parseInstallInput(input);
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
-    throw err;
-  }
-  const { plan } = parsed;
+  const { resume, ...request } = input;
   const now = () => Date.now();
-  let state: InstallState | undefined = parsed.resume && { ...parsed.resume, runs: parsed.resume.runs + 1 };
+  let state: InstallState | undefined = resume && { ...resume, runs: resume.runs + 1 };
   let phase: InstallPhase = state ? 'installing' : 'preparing';
   const startedAtMs = state?.startedAtMs ?? now();
 
+  // Answers from the raw input until it is validated (the values do not change), so that the
+  // query is registered before the first await.
   const progress = (outcome?: InstallOutcome): InstallProgress => ({
-    host: plan.host.name,
-    bundleUri: plan.bundleUri,
+    host: String(request.host?.name),
+    bundleUri: String(request.bundleUri),
     phase,
     percent: state?.lastJob?.percent ?? 0,
     jobStatus: state?.lastJob?.jobStatus ?? '',
@@ -138,6 +128,7 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
     ...(outcome ? { outcome } : {}),
   });
   setHandler(installProgressQuery, () => progress());
+  const plan = await validated(checkInstallInput(request));
 
   const enterPhase = (next: InstallPhase) => {
     phase = next;

@@ -1,6 +1,7 @@
 /**
  * fleetRollout's input: plain JSON for the UI's Start Workflow form, the CLI and schedules,
- * validated with messages naming the field. Pure (the workflow validates with it too).
+ * validated with messages naming the field. Pure (the workflow validates with it too, in a local
+ * activity).
  */
 import { z } from 'zod';
 import { describeIssues, hostTargetSchema } from '../esxi/hostSchema';

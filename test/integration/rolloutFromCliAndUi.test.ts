@@ -94,7 +94,11 @@ describe('a 100-host rollout, from the CLI and from the UI form', () => {
       const started = await run(temporal.path, ['workflow', 'start', '--address', temporalAddress(), '--type', 'fleetRollout',
         '--task-queue', taskQueue, '--workflow-id', rolloutWorkflowId(rolloutId), '--input-file', inputFile]);
       expect(started.code).toBe(0);
-      return rolloutResult(rolloutHandle(await testClient(), rolloutId));
+      const handle = rolloutHandle(await testClient(), rolloutId);
+      const result = await rolloutResult(handle);
+      const events = (await handle.fetchHistory()).events?.length ?? 0;
+      process.stdout.write(`parent history: ${events} events for ${HOSTS} hosts (${(events / HOSTS).toFixed(1)} per host), ${result.runs} run\n`);
+      return result;
     });
 
     expect(fromCli).toMatchObject({ reason: 'completed', outcome: 'completed-with-failures' });

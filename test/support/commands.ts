@@ -1,6 +1,7 @@
 /** Commands run the way a user runs them: a real process, its output and its exit status. */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { assertNoCanary } from './secretCanary';
 
 export interface CommandRun {
   readonly code: number;
@@ -16,9 +17,14 @@ export interface RunOptions {
 
 export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<CommandRun> {
   const { timeoutMs = 90_000, env = {} } = options;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      try {
+        assertNoCanary(`the output of ${path.basename(file)} ${args.join(' ')}`, stdout + stderr);
+      } catch (leak) {
+        return reject(leak);
+      }
       resolve({ code, stdout, stderr });
     });
   });

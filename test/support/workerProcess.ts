@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { assertNoCanary } from './secretCanary';
 
 export interface WorkerProcess {
   readonly pid: number;
@@ -73,12 +74,15 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise
     kill: (signal) => child.kill(signal),
     output: () => output,
     ready: readyRecord(output),
+    /** Also checks, once the process is gone, that its log never showed the secret canary. */
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      assertNoCanary(`the log of worker process ${child.pid}`, output);
     },
   };
 }
