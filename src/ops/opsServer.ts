@@ -6,9 +6,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { State as WorkerState } from '@temporalio/worker';
 import { request } from 'undici';
-
-export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPED' | 'STOPPING' | 'DRAINING' | 'DRAINED' | 'FAILED';
 
 export interface OpsServerOptions {
   readonly host: string;

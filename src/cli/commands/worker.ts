@@ -1,10 +1,10 @@
+import type { LogLevel } from '@temporalio/worker';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { closeAllClients } from '../../activities/connections';
 import { LOG_LEVELS, type LogFormat } from '../../ops/logging';
 import { freeLoopbackPort, startOpsServer, type OpsServer } from '../../ops/opsServer';
 import { installRuntime } from '../../ops/runtime';
 import { parseDurationMs } from '../../shared/duration';
-import type { LogLevel } from '@temporalio/worker';
 import { createWorker } from '../../worker';
 import { numberArg, portArg } from '../numberArg';
 import { addTemporalOptions, temporalTarget, type TemporalFlags } from '../temporalOptions';
