@@ -7,7 +7,17 @@ import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+export const SIGNING_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+
+export async function newKeyPair(): Promise<webcrypto.CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(SIGNING_ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+}
+
+/** PKCS#8 PEM, as Node's TLS options take it. */
+export async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key)).toString('base64');
+  return `-----BEGIN PRIVATE KEY-----\n${der.replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+}
 
 export interface HostCertificate {
   readonly certPem: string;
@@ -17,7 +27,7 @@ export interface HostCertificate {
 }
 
 export async function makeHostCertificate(hostName: string, ip: string): Promise<HostCertificate> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = await newKeyPair();
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: now.toString(16) + Math.floor(Math.random() * 0xffff).toString(16),
@@ -25,11 +35,9 @@ export async function makeHostCertificate(hostName: string, ip: string): Promise
     notBefore: new Date(now - 86_400_000),
     notAfter: new Date(now + 365 * 86_400_000),
     keys,
-    signingAlgorithm: ALGORITHM,
+    signingAlgorithm: SIGNING_ALGORITHM,
     extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: ip }, { type: 'dns', value: hostName }])],
   });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(pkcs8).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
   const certPem = cert.toString('pem');
-  return { certPem, keyPem, thumbprint: new NodeX509(certPem).fingerprint256 };
+  return { certPem, keyPem: await privateKeyPem(keys.privateKey), thumbprint: new NodeX509(certPem).fingerprint256 };
 }

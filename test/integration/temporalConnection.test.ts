@@ -29,7 +29,7 @@ describe('connecting through envconfig', () => {
     const pki = await makeTestPki();
     proxy = await startMtlsProxy(temporalAddress(), pki);
     const file = (name: string, text: string) => writeFile(path.join(dir, name), text, { mode: 0o600 });
-    await Promise.all([file('ca.pem', pki.ca.cert), file('client.pem', pki.client.cert), file('client.key', pki.client.key)]);
+    await Promise.all([file('ca.pem', pki.caCert), file('client.pem', pki.client.cert), file('client.key', pki.client.key)]);
     configFile = path.join(dir, 'temporal.toml');
     await file('temporal.toml', [
       '[profile.secure]', `address = "${proxy.address}"`, 'namespace = "default"',
