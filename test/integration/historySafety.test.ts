@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { installResult, startInstall } from '../../src/api/installs';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { recordHistoryFixture, runHistories } from '../support/histories';
+import { decodedPayloads } from '../support/secretCanary';
 import { startTestWorker, testClient, uniqueTaskQueue, workflowBundlePath, type TestWorker } from '../support/temporal';
 
 const CANARY = 'Canary-Pa55w0rd-7f3a9c';
@@ -55,17 +56,16 @@ describe('install histories', () => {
       expect(JSON.stringify({ memo: description.memo, searchAttributes: description.searchAttributes })).not.toContain(CANARY);
     }
     expect(histories.length).toBeGreaterThan(3); // the continued-as-new install has several runs
-    let decodedPayloads = '';
+    let allPayloads = '';
     for (const { history } of histories) {
-      // historyToJSON base64-encodes payloads: decode them so a password inside one would show.
       const text = historyToJSON(history);
-      const decoded = [...text.matchAll(/"data": *"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+      const decoded = decodedPayloads(text);
       expect(text).not.toContain(CANARY);
       expect(decoded.join('\n')).not.toContain(CANARY);
-      decodedPayloads += decoded.join('\n');
+      allPayloads += decoded.join('\n');
     }
     // The decoding above really reads payloads: the inputs' bundle URI is in them.
-    expect(decodedPayloads).toContain('history-check-1.0.0.zip');
+    expect(allPayloads).toContain('history-check-1.0.0.zip');
 
     const replay = Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath() } },
       histories.map(({ workflowId, runId, history }) => ({ workflowId: `${workflowId}-${runId}`, history })));

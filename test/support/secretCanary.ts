@@ -20,10 +20,14 @@ export function assertNoCanary(where: string, text: string): void {
   if (canary && text.includes(canary)) throw new Error(`the secret canary leaked into ${where}`);
 }
 
-/** Every payload in the JSON history, base64-decoded, plus the JSON itself. */
+/** historyToJSON base64-encodes payloads: every payload of the JSON history, decoded. */
+export function decodedPayloads(historyJson: string): string[] {
+  return [...historyJson.matchAll(/"data": *"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+}
+
+/** The JSON history and its decoded payloads, where a secret would show. */
 function readableHistory(json: string): string {
-  const decoded = [...json.matchAll(/"data": *"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
-  return `${json}\n${decoded.join('\n')}`;
+  return `${json}\n${decodedPayloads(json).join('\n')}`;
 }
 
 /** Visibility is eventually consistent: waits (bounded) until the workflow count stops changing. */
