@@ -6,12 +6,12 @@
  * Usage: npx ts-node bench/footprint.ts [installs] [pollSeconds] [windowSeconds] [boundedCache]
  */
 import { startInstall } from '../src/api/installs';
+import { waitFor } from '../test/support/waitFor';
 import { compileProject, spawnCompiledWorker } from './compiledWorker';
 import { printFigures } from './figures';
 import { processUsage } from './processUsage';
 import { withStack } from './stack';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MB = 1024 * 1024;
 
 interface Footprint {
@@ -42,12 +42,9 @@ async function measure(installs: number, pollSeconds: number, windowSeconds: num
       }
       // Steady state: every install started and past its first poll.
       const polls = () => Object.values(simulator.stats().hosts).reduce((sum, h) => sum + (h.operations.GetInstance ?? 0), 0);
-      for (let waited = 0; simulator.stats().fleet.installFromUri < installs || polls() < 2 * installs; waited++) {
-        if (waited > 600) throw new Error('installs did not all start within 5 minutes');
-        await sleep(500);
-      }
+      await waitFor(() => simulator.stats().fleet.installFromUri === installs && polls() >= 2 * installs, 'every install started and polled', 300_000, 500);
       const before = { usage: processUsage(worker.pid), polls: polls(), at: Date.now() };
-      await sleep(windowSeconds * 1000);
+      await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
       const after = { usage: processUsage(worker.pid), polls: polls(), at: Date.now() };
       sample();
       return {

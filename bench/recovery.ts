@@ -5,11 +5,10 @@
  * Usage: npx ts-node bench/recovery.ts [installs] [pollSeconds]
  */
 import { startInstall } from '../src/api/installs';
+import { waitFor } from '../test/support/waitFor';
 import { compileProject, spawnCompiledWorker } from './compiledWorker';
 import { median, percentile, printFigures } from './figures';
 import { withStack } from './stack';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const [installs = 100, pollSeconds = 2] = process.argv.slice(2).map(Number);
@@ -21,10 +20,7 @@ async function main(): Promise<void> {
     await Promise.all(hosts.map((host) =>
       startInstall(client, { host, bundleUri: 'file:///vmfs/volumes/ds1/recovery-1.0.0.zip', pollInterval: `${pollSeconds}s` }, taskQueue)));
     const polls = (name: string) => simulator.stats().hosts[name].operations.GetInstance ?? 0;
-    for (let waited = 0; hosts.some((h) => polls(h.name) < 2); waited++) {
-      if (waited > 1200) throw new Error('installs were not all polling within 2 minutes');
-      await sleep(100);
-    }
+    await waitFor(() => hosts.every((h) => polls(h.name) >= 2), 'every install polling', 120_000);
     first.kill('SIGKILL');
     await first.exited;
     const pollsAtKill = new Map(hosts.map((h) => [h.name, polls(h.name)]));
@@ -35,16 +31,15 @@ async function main(): Promise<void> {
     try {
       // Sampled every 50 ms: at a 2 s poll interval the first new poll is the one lastRequestAt shows.
       const recovered = new Map<string, number>();
-      for (let waited = 0; recovered.size < hosts.length; waited++) {
-        if (waited > 2400) throw new Error(`only ${recovered.size} of ${hosts.length} installs polled within 2 minutes`);
+      await waitFor(() => {
         const stats = simulator.stats().hosts;
         for (const { name } of hosts) {
           if (!recovered.has(name) && (stats[name].operations.GetInstance ?? 0) > (pollsAtKill.get(name) ?? 0)) {
             recovered.set(name, ((stats[name].lastRequestAt.GetInstance ?? 0) - startedAt) / 1000);
           }
         }
-        await sleep(50);
-      }
+        return recovered.size === hosts.length;
+      }, 'a poll of every install by the new worker', 120_000, 50);
       const seconds = [...recovered.values()];
       printFigures(`recovery: ${installs} installs polling every ${pollSeconds} s, worker SIGKILLed, a new one started`, [
         ['new worker process ready after', `${readyAfter.toFixed(1)} s`],
