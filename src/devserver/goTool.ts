@@ -3,8 +3,7 @@ import { accessSync, constants, renameSync, mkdtempSync, readdirSync, rmSync, mk
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '../..');
-export const PROJECT_BIN = path.join(PROJECT_ROOT, '.vibflow', 'bin');
+export const PROJECT_BIN = path.resolve(__dirname, '../..', '.vibflow', 'bin');
 
 export function executable(file: string): boolean {
   try {

@@ -16,13 +16,13 @@ function masked(meta: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(meta).map(([key, value]) => [key, SECRET_KEY.test(key) ? '[redacted]' : value]));
 }
 
-export function jsonLogLine(entry: LogEntry): string {
+function jsonLogLine(entry: LogEntry): string {
   const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
   return JSON.stringify({ time, level: entry.level.toLowerCase(), msg: entry.message, ...masked(entry.meta ?? {}) },
     (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
 }
 
-export function createLogger(format: LogFormat, level: LogLevel, write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
+export function createLogger(format: LogFormat, level: LogLevel): Logger {
   if (format === 'text') return new DefaultLogger(level);
-  return new DefaultLogger(level, (entry) => write(`${jsonLogLine(entry)}\n`));
+  return new DefaultLogger(level, (entry) => process.stdout.write(`${jsonLogLine(entry)}\n`));
 }

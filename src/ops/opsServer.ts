@@ -11,7 +11,7 @@ import { request } from 'undici';
 
 export interface OpsServerOptions {
   readonly host: string;
-  /** 0 picks a free port; `address` tells which. */
+  /** 0 picks a free port; `url` tells which. */
   readonly port: number;
   /** Where SDK Core serves its Prometheus text. */
   readonly coreMetricsUrl: string;
