@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const password = 'bench-Pa55';
   const simulator = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.41.0.1', installSeconds: 0.001, jobRetentionSeconds: 3600, password });
   const host = simulator.inventory.hosts[0];
-  const client = new CimClient({ url: host.url, user: host.user, password, tls: host.tls, connections: 1 });
+  const client = new CimClient({ url: host.url, user: host.user ?? 'root', password, tls: host.tls, connections: 1 });
   try {
     const objects = await discoverHost(client);
     const { jobRef } = await startInstall(client, objects, BUNDLE);
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     delete env.REQUESTS_CA_BUNDLE; // it would override pywbem's no_verification for the self-signed host
     delete env.CURL_CA_BUNDLE;
     const jobId = String((jobRef as CimInstanceName).keys.InstanceID);
-    const { stdout } = await promisify(execFile)('python3', [path.join(__dirname, 'pywbem_bench.py'), host.url, host.user, 'BENCH_PASSWORD', jobId, String(GETS), String(PAIRS)], { env, timeout: 600_000 });
+    const { stdout } = await promisify(execFile)('python3', [path.join(__dirname, 'pywbem_bench.py'), host.url, host.user ?? 'root', 'BENCH_PASSWORD', jobId, String(GETS), String(PAIRS)], { env, timeout: 600_000 });
     const pywbem = JSON.parse(stdout.trim().split('\n').pop() as string) as { gets_per_second: number; pairs_per_second: number };
 
     const xml = encodeResponse({ ok: true, messageId: '1', result: { kind: 'GetInstance', instance: await client.getInstance(jobRef) } });

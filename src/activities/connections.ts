@@ -12,6 +12,7 @@ import { recordCimRequest } from './metrics';
 const clients = new Map<string, CimClient>();
 
 export async function clientFor(host: HostTarget): Promise<CimClient> {
+  if (!host.credential || !host.user) throw new Error(`${host.name}: CIM services tickets from vCenter are not supported yet`);
   const password = await resolveCredential(host.credential);
   // The key includes a digest of the password so that a rotated credential gets a fresh pool.
   const key = JSON.stringify([host.url, host.user, host.tls ?? {}, host.allowHttp ?? false,

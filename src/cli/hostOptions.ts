@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import type { HostTarget } from '../esxi/model';
-import { findHost, loadInventory } from '../inventory/inventory';
+import { findHost, hostList, loadInventory } from '../inventory/inventory';
 import { UsageError } from './usageError';
 
 export interface HostFlags {
@@ -38,7 +38,7 @@ export async function hostFromFlags(flags: HostFlags): Promise<HostTarget> {
   if (flags.inventory || flags.host) {
     if (flags.url) throw new UsageError('give either --inventory with --host, or --url, not both');
     if (!flags.inventory || !flags.host) throw new UsageError('--inventory and --host go together');
-    return findHost(await loadInventory(flags.inventory), flags.host);
+    return findHost(hostList(await loadInventory(flags.inventory), flags.inventory), flags.host);
   }
   if (!flags.url) throw new UsageError('name a host: --inventory FILE --host NAME, or --url URL --credential REF');
   if (!flags.credential) throw new UsageError('--credential is required with --url (env:NAME or file:/path)');

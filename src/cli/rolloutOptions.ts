@@ -1,6 +1,6 @@
 /** The rollout flags `vibflow rollout` and `vibflow schedule create` share, and the input they make. */
 import { type Command, Option } from 'commander';
-import { findHost, loadInventory } from '../inventory/inventory';
+import { findHost, hostList, loadInventory } from '../inventory/inventory';
 import type { FleetRolloutInput } from '../workflows/rolloutInput';
 import { UsageError } from './usageError';
 
@@ -50,7 +50,7 @@ const countOrPercent = (text: string) => (/^\d+$/.test(text) ? Number(text) : te
 
 export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: string): Promise<FleetRolloutInput> {
   if (!flags.inventory || !flags.uri) throw new UsageError('--inventory and --uri are required to start a rollout');
-  const inventory = await loadInventory(flags.inventory);
+  const inventory = hostList(await loadInventory(flags.inventory), flags.inventory);
   const hosts = flags.hosts ? flags.hosts.split(',').map((name) => findHost(inventory, name.trim())) : inventory.hosts;
   const canary = flags.canary?.split(',').map((size) => {
     if (!/^\d+$/.test(size.trim())) throw new UsageError(`--canary: "${size}" is not a batch size; write e.g. 1,5`);

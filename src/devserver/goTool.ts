@@ -48,3 +48,10 @@ export function buildGoTool(name: string, module: string, log: (line: string) =>
   log(`built ${target} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return target;
 }
+
+/** The project's own build of a Go tool: `.vibflow/bin/NAME`, built with Go on first use; undefined without Go. */
+export function projectGoTool(name: string, module: string, log: (line: string) => void = () => undefined): string | undefined {
+  const built = path.join(PROJECT_BIN, name);
+  if (executable(built)) return built;
+  return goAvailable() ? buildGoTool(name, module, log) : undefined;
+}

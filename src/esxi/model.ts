@@ -3,19 +3,31 @@
  * Pure (no I/O), so workflow code may import it.
  */
 import type { CimInstanceName } from '../cim/types';
+import type { VcenterTarget } from '../vsphere/model';
 
-/** How to reach one host. Holds a credential *reference*, never a secret. */
+/**
+ * How to reach one host's CIM server. Holds a credential *reference*, never a secret: either a
+ * user with `credential`, or `cimTicket`, a vCenter that hands out a one-time CIM services ticket.
+ */
 export interface HostTarget {
   /** Operator-facing name, e.g. "esx-014"; used in workflow ids and search attributes. */
   readonly name: string;
   /** CIM server URL, e.g. https://esx-014.lab:5989 */
   readonly url: string;
-  readonly user: string;
+  readonly user?: string;
   /** `env:NAME` or `file:/path`: resolved inside activities only. */
-  readonly credential: string;
+  readonly credential?: string;
+  /** Authenticate with a fresh AcquireCimServicesTicket from this vCenter instead of a password. */
+  readonly cimTicket?: CimTicketSource;
   readonly tls?: HostTls;
   /** Plain HTTP is refused unless this is true. */
   readonly allowHttp?: boolean;
+}
+
+/** The vCenter that manages a host, and the host's managed object id there (e.g. "host-21"). */
+export interface CimTicketSource {
+  readonly vcenter: VcenterTarget;
+  readonly hostRef: string;
 }
 
 export interface HostTls {

@@ -1,31 +1,75 @@
 /**
- * Inventory files: the hosts vibflow can install on, as JSON. `vibflow simulator` writes one; the
- * CLI reads them. Errors name the file and the field (e.g. `hosts[3].url`).
+ * Inventory files: the hosts vibflow can install on, as JSON. Either a host list, or a vCenter
+ * that the hosts are read from when a rollout starts (then `hosts` holds optional per-host
+ * overrides, e.g. a CIM URL where the vCenter name does not resolve). `vibflow simulator` writes
+ * one; the CLI reads them. Errors name the file and the field (e.g. `hosts[3].url`).
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { HostTarget } from '../esxi/model';
-import { describeIssues, hostTargetSchema } from '../esxi/hostSchema';
+import { credentialReference, describeIssues, HOST_NAME, hostTargetSchema, hostTlsSchema, vcenterTargetSchema } from '../esxi/hostSchema';
 import { UsageError } from '../cli/usageError';
 
-export const inventorySchema = z
+export const DEFAULT_CIM_URL_TEMPLATE = 'https://{name}:5989';
+
+function uniqueNames(hosts: readonly { name: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  hosts.forEach((host, index) => {
+    const first = seen.get(host.name.toLowerCase());
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['hosts', index, 'name'], message: `duplicate host "${host.name}" (also hosts[${first}])` });
+    else seen.set(host.name.toLowerCase(), index);
+  });
+}
+
+export const hostListInventorySchema = z
   .strictObject({
     version: z.literal(1),
     controlUrl: z.string().optional(),
     hosts: z.array(hostTargetSchema).min(1, 'must list at least one host'),
   })
-  .superRefine((inventory, ctx) => {
-    const seen = new Map<string, number>();
-    inventory.hosts.forEach((host, index) => {
-      const first = seen.get(host.name.toLowerCase());
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['hosts', index, 'name'], message: `duplicate host "${host.name}" (also hosts[${first}])` });
-      else seen.set(host.name.toLowerCase(), index);
-    });
-  });
+  .superRefine((inventory, ctx) => uniqueNames(inventory.hosts, ctx));
 
-export type Inventory = z.infer<typeof inventorySchema>;
+/** What may be said about one vCenter host that vCenter itself does not know. */
+export const hostOverrideSchema = z
+  .strictObject({
+    name: z.string().regex(HOST_NAME, 'must be the host\'s name in vCenter'),
+    url: z.string().refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), 'must be an http(s) URL such as https://esx01:5989').optional(),
+    user: z.string().min(1, 'must not be empty').optional(),
+    credential: credentialReference.optional(),
+    tls: hostTlsSchema.optional(),
+    allowHttp: z.boolean().optional(),
+  })
+  .refine((host) => host.credential === undefined || host.user !== undefined, { message: 'required with credential (the CIM user, e.g. root)', path: ['user'] });
+
+export const vcenterInventorySchema = z
+  .strictObject({
+    version: z.literal(1),
+    controlUrl: z.string().optional(),
+    vcenter: vcenterTargetSchema,
+    /** The CIM URL of a host from its vCenter name. */
+    cimUrlTemplate: z.string().refine((t) => t.includes('{name}') && URL.canParse(t.replace('{name}', 'esx01')), 'must be a URL containing {name}, e.g. https://{name}:5989').default(DEFAULT_CIM_URL_TEMPLATE),
+    hosts: z.array(hostOverrideSchema).default([]),
+  })
+  .superRefine((inventory, ctx) => uniqueNames(inventory.hosts, ctx));
+
+export type HostListInventory = z.infer<typeof hostListInventorySchema>;
+export type VcenterInventory = z.infer<typeof vcenterInventorySchema>;
+export type HostOverride = z.infer<typeof hostOverrideSchema>;
+export type Inventory = HostListInventory | VcenterInventory;
+
+export function isVcenterInventory(inventory: Inventory): inventory is VcenterInventory {
+  return 'vcenter' in inventory;
+}
 
 export class InventoryError extends UsageError {}
+
+/** Validates parsed JSON as an inventory; `where` names it in errors (a file, or "inventory"). */
+export function parseInventory(json: unknown, where: string): Inventory {
+  const isVcenter = typeof json === 'object' && json !== null && 'vcenter' in json;
+  const parsed = (isVcenter ? vcenterInventorySchema : hostListInventorySchema).safeParse(json);
+  if (!parsed.success) throw new InventoryError(`${where} is invalid:\n${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
 
 export async function loadInventory(file: string): Promise<Inventory> {
   let text: string;
@@ -40,12 +84,18 @@ export async function loadInventory(file: string): Promise<Inventory> {
   } catch (err) {
     throw new InventoryError(`inventory ${file}: not valid JSON (${(err as Error).message})`);
   }
-  const parsed = inventorySchema.safeParse(json);
-  if (!parsed.success) throw new InventoryError(`inventory ${file} is invalid:\n${describeIssues(parsed.error)}`);
-  return parsed.data;
+  return parseInventory(json, `inventory ${file}`);
 }
 
-export function findHost(inventory: Inventory, name: string): HostTarget {
+/** A host-list inventory, or a clear error for one that names a vCenter. */
+export function hostList(inventory: Inventory, file: string): HostListInventory {
+  if (isVcenterInventory(inventory)) {
+    throw new InventoryError(`inventory ${file} names a vCenter: its hosts are read when a rollout starts (vibflow rollout --inventory ${file} --hosts NAME), or listed with vibflow hosts --inventory ${file}`);
+  }
+  return inventory;
+}
+
+export function findHost(inventory: HostListInventory, name: string): HostTarget {
   const host = inventory.hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
   if (host) return host;
   const close = inventory.hosts.map((h) => h.name).filter((n) => n.includes(name) || name.includes(n)).slice(0, 5);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Inventory } from '../inventory/inventory';
+import type { HostListInventory } from '../inventory/inventory';
 import { makeHostCertificate } from './certificates';
 import { startControlServer, type ControlServer } from './control';
 import { SimulatedHost, type FailureCategory, type FleetBehaviour, type JobRecord } from './host';
@@ -68,7 +68,7 @@ export interface SimulatorStats {
 
 export interface Simulator {
   readonly hosts: readonly SimulatedHostInfo[];
-  readonly inventory: Inventory;
+  readonly inventory: HostListInventory;
   readonly controlUrl?: string;
   stats(): SimulatorStats;
   reset(): void;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { findHost, InventoryError, loadInventory } from '../../src/inventory/inventory';
+import { findHost, hostList, InventoryError, loadInventory } from '../../src/inventory/inventory';
 
 const host = (name: string, extra: Record<string, unknown> = {}) => ({ name, url: `https://${name}.lab:5989`, user: 'root', credential: 'env:ESX_PW', ...extra });
 
@@ -21,7 +21,7 @@ describe('inventory files', () => {
   }
 
   it('loads a valid inventory and finds hosts by name, case-insensitively', async () => {
-    const inventory = (await load({ version: 1, hosts: [host('esx-01'), host('esx-02', { tls: { thumbprint: 'AB'.repeat(32) } })] })) as Awaited<ReturnType<typeof loadInventory>>;
+    const inventory = hostList((await load({ version: 1, hosts: [host('esx-01'), host('esx-02', { tls: { thumbprint: 'AB'.repeat(32) } })] })) as Awaited<ReturnType<typeof loadInventory>>, 'test');
     expect(findHost(inventory, 'ESX-02').tls?.thumbprint).toBe('AB'.repeat(32));
     expect(() => findHost(inventory, 'esx-0')).toThrow(/host "esx-0" is not in the inventory; did you mean esx-01, esx-02\?/);
   });
