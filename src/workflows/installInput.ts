@@ -13,6 +13,8 @@ export const DEFAULTS = {
   pollInterval: '10s',
   stallTimeout: '30m',
   deadline: '4h',
+  /** Before InstallFromURI is sent, how long a host that cannot be reached is retried. */
+  unreachableTimeout: '2m',
   /** About 6 history events per poll: 500 polls keep a run near 3,000 events. */
   maxPollsPerRun: 500,
 } as const;
@@ -49,6 +51,7 @@ export const installVibInputSchema = z
     pollInterval: duration(100, 600_000).prefault(DEFAULTS.pollInterval),
     stallTimeout: duration(1_000, 7 * 86_400_000).prefault(DEFAULTS.stallTimeout),
     deadline: duration(1_000, 30 * 86_400_000).prefault(DEFAULTS.deadline),
+    unreachableTimeout: duration(1_000, 86_400_000).prefault(DEFAULTS.unreachableTimeout),
     maxPollsPerRun: z.number().int().min(2).max(5_000).default(DEFAULTS.maxPollsPerRun),
     rolloutId: z.string().min(1).optional(),
     /** Internal: state carried across continue-as-new. */
@@ -70,6 +73,7 @@ export interface InstallPlan {
   readonly pollIntervalMs: number;
   readonly stallTimeoutMs: number;
   readonly deadlineMs: number;
+  readonly unreachableTimeoutMs: number;
   readonly maxPollsPerRun: number;
   readonly rolloutId?: string;
 }
@@ -106,6 +110,7 @@ export function parseInstallInput(raw: unknown): { plan: InstallPlan; resume?: I
       pollIntervalMs: input.pollInterval,
       stallTimeoutMs: input.stallTimeout,
       deadlineMs: input.deadline,
+      unreachableTimeoutMs: input.unreachableTimeout,
       maxPollsPerRun: input.maxPollsPerRun,
       ...(input.rolloutId ? { rolloutId: input.rolloutId } : {}),
     },

@@ -36,6 +36,7 @@ export const fleetRolloutInputSchema = z
     pollInterval: z.union([z.string(), z.number()]).optional(),
     stallTimeout: z.union([z.string(), z.number()]).optional(),
     deadline: z.union([z.string(), z.number()]).optional(),
+    unreachableTimeout: z.union([z.string(), z.number()]).optional(),
     maxConcurrency: countOrPercent('maxConcurrency', 1),
     maxFailures: countOrPercent('maxFailures', 0).default(0),
     abortOnBudget: z.enum(['drain', 'cancel']).default('drain'),
@@ -106,6 +107,7 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
     ...(input.pollInterval !== undefined ? { pollInterval: input.pollInterval } : {}),
     ...(input.stallTimeout !== undefined ? { stallTimeout: input.stallTimeout } : {}),
     ...(input.deadline !== undefined ? { deadline: input.deadline } : {}),
+    ...(input.unreachableTimeout !== undefined ? { unreachableTimeout: input.unreachableTimeout } : {}),
   };
   // The per-host settings must be valid installVib input (bundleUri, durations, options): check
   // them once with installVib's own schema, against the first (already valid) host.
