@@ -1,5 +1,6 @@
 /** What an install ends with, and the live progress record behind the query and the UI. Pure. */
 import type { SoftwareChanges } from '../esxi/model';
+import type { UnreachableState } from './reachability';
 
 export type InstallOutcome =
   | 'succeeded'
@@ -31,6 +32,8 @@ export interface InstallProgress {
   readonly runs: number;
   readonly jobId?: string;
   readonly outcome?: InstallOutcome;
+  /** Set while (and after) the host did not answer before InstallFromURI: attempts and the last error. */
+  readonly unreachable?: UnreachableState;
 }
 
 export interface InstallResult extends InstallProgress {
@@ -69,5 +72,8 @@ export function progressMarkdown(progress: InstallProgress): string {
     '| phase | percent | job status | elapsed | polls |',
     '| --- | --- | --- | --- | --- |',
     `| ${progress.outcome ?? progress.phase} | ${progress.percent} % | ${cell(progress.jobStatus || '-')} | ${progress.elapsedSeconds} s | ${progress.polls} |`,
+    ...(progress.unreachable && !progress.jobId
+      ? ['', `not answering: attempt ${progress.unreachable.attempts}, last error: ${cell(progress.unreachable.lastError)}`]
+      : []),
   ].join('\n');
 }

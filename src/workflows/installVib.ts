@@ -29,6 +29,7 @@ import { diffSoftware, hasChanges, type JobSnapshot, type SoftwareChanges } from
 import { formatDuration } from '../shared/duration';
 import { VIBFLOW_HOST, VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
 import { checkInstallInput, validated } from './inputCheck';
+import { HostUnreachable, untilReachable, type UnreachableState } from './reachability';
 import type { InstallPlan, InstallState, InstallVibInput } from './installInput';
 import {
   INSTALL_FAILURE_TYPE,
@@ -47,10 +48,10 @@ const NO_CHANGES: SoftwareChanges = { added: [], updated: [], removed: [] };
 const HOST_CALL_RETRY = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
 
 // Read-only, so a local activity: recorded as one marker, no round trip through a task queue.
+// One attempt per call: the workflow retries an unreachable host itself, bounded and visibly.
 const { prepareInstall } = proxyLocalActivities<typeof activities>({
-  startToCloseTimeout: '2m',
-  scheduleToCloseTimeout: '15m',
-  retry: HOST_CALL_RETRY,
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 1 },
   summary: 'discover the host, snapshot installed software and jobs',
 });
 
@@ -98,6 +99,7 @@ class InstallEnded extends Error {
  */
 function asInstallEnded(err: unknown): InstallEnded | undefined {
   if (err instanceof InstallEnded) return err;
+  if (err instanceof HostUnreachable) return new InstallEnded('failed', err.message, err.category);
   if (err instanceof ApplicationFailure) return new InstallEnded('failed', err.message, err.type ?? undefined);
   if (!(err instanceof ActivityFailure)) return undefined;
   const cause = err.cause;
@@ -111,6 +113,7 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
   let state: InstallState | undefined = resume && { ...resume, runs: resume.runs + 1 };
   let phase: InstallPhase = state ? 'installing' : 'preparing';
   const startedAtMs = state?.startedAtMs ?? now();
+  let unreachable: UnreachableState | undefined;
 
   // Answers from the raw input until it is validated (the values do not change), so that the
   // query is registered before the first await.
@@ -126,6 +129,7 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
     runs: state?.runs ?? 1,
     ...(state ? { jobId: state.job.instanceId } : {}),
     ...(outcome ? { outcome } : {}),
+    ...(unreachable ? { unreachable } : {}),
   });
   setHandler(installProgressQuery, () => progress());
   const plan = await validated(checkInstallInput(request));
@@ -168,7 +172,12 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
   };
 
   try {
-    if (!state) state = await prepareAndStart(plan, startedAtMs, enterPhase);
+    if (!state) {
+      state = await prepareAndStart(plan, startedAtMs, enterPhase, (attempt) => {
+        unreachable = attempt;
+        setCurrentDetails(progressMarkdown(progress()));
+      });
+    }
     if (phase !== 'installing') enterPhase('installing');
     const readJob = jobReader(plan.stallTimeoutMs).readJob;
     let pollsThisRun = 0;
@@ -232,8 +241,13 @@ async function prepareAndStart(
   plan: InstallPlan,
   startedAtMs: number,
   enterPhase: (phase: InstallPhase) => void,
+  onUnreachable: (state: UnreachableState) => void,
 ): Promise<InstallState> {
-  const prepared = await prepareInstall(plan.host);
+  const prepared = await untilReachable(plan.host.name, () => prepareInstall(plan.host), {
+    sinceMs: startedAtMs,
+    timeoutMs: plan.unreachableTimeoutMs,
+    onAttempt: onUnreachable,
+  });
   enterPhase('starting');
   const job = await startInstall({
     host: plan.host,

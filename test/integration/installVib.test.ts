@@ -171,6 +171,22 @@ describe('installVib', () => {
     }
   });
 
+  it('gives up on a host that refuses connections after the unreachable timeout, showing attempts and the last error meanwhile', async () => {
+    const client = await testClient();
+    const closedPort = { ...host('esx-012'), name: 'esx-closed', url: 'https://127.0.0.1:1' };
+    const handle = await startInstall(client, { host: closedPort, bundleUri: BUNDLE, unreachableTimeout: '6s' }, taskQueue);
+    await waitFor(async () => ((await handle.query(installProgressQuery)).unreachable?.attempts ?? 0) >= 2, 'two attempts to reach the host');
+    const retrying = await handle.query(installProgressQuery);
+    expect(retrying.phase).toBe('preparing');
+    expect(retrying.unreachable?.lastError).toMatch(/127\.0\.0\.1:1.*ECONNREFUSED/);
+    const started = Date.now();
+    const result = await installResult(handle);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result).toMatchObject({ outcome: 'failed', errorCategory: 'unreachable' });
+    expect(result.reason).toMatch(/esx-closed did not answer for 6s \(\d+ attempts\); last error: .*127\.0\.0\.1:1.*ECONNREFUSED/);
+    expect((await handle.describe()).searchAttributes.VibflowOutcome).toEqual(['failed']);
+  });
+
   it('ends as cancelled when cancelled, recording it for operators', async () => {
     const client = await testClient();
     const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.22.0.1', installSeconds: 3600 });
