@@ -3,21 +3,16 @@
  * verified by default (CA bundle, or a pinned SHA-256 thumbprint for self-signed ESXi
  * certificates), bounded response size, and typed errors that never carry the password.
  */
-import { readFileSync } from 'node:fs';
-import type { TLSSocket } from 'node:tls';
-import { Pool, buildConnector } from 'undici';
+import { Pool } from 'undici';
+import { errorCode, requestMayHaveReachedServer, tlsConnector, tlsFailure, TlsOptionsError, type TlsOptions } from '../tls';
 import { decodeResponse } from './decode';
 import { encodeRequest } from './encode';
 import { CimAuthError, CimClientError, CimError, CimHttpError, CimProtocolError, CimTlsError, CimTransportError } from './errors';
 import type { CimRequest, CimResult } from './messages';
 
-export interface CimTlsOptions {
-  readonly caFile?: string;
-  readonly ca?: string;
-  /** SHA-256 of the DER certificate: hex, colons optional, any case. */
-  readonly thumbprint?: string;
-  readonly insecure?: boolean;
-}
+/** How the CIM client verifies the server's certificate (see src/tls). */
+export type CimTlsOptions = TlsOptions;
+export { normalizeThumbprint } from '../tls';
 
 export interface CimEndpointOptions {
   readonly url: string;
@@ -56,52 +51,7 @@ function outcomeOf(err: unknown): CimRequestOutcome {
 
 const DEFAULT_PATH = '/cimom';
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-const NEVER_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 const RETRYABLE_ON_STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
-
-export function normalizeThumbprint(thumbprint: string): string {
-  return thumbprint.replace(/:/g, '').toUpperCase();
-}
-
-class ThumbprintMismatch extends Error {
-  constructor(readonly expected: string, readonly actual: string) {
-    super(`certificate thumbprint ${actual} does not match the pinned ${expected}`);
-  }
-}
-
-/**
- * Node only calls checkServerIdentity after the chain verified, which a self-signed certificate
- * never does; so pinning compares the fingerprint on the connected socket, before undici uses it.
- */
-function pinningConnector(thumbprint: string, timeoutMs: number): buildConnector.connector {
-  const expected = normalizeThumbprint(thumbprint);
-  // No session resumption: a resumed session presents no certificate to compare.
-  const connect = buildConnector({ rejectUnauthorized: false, timeout: timeoutMs, maxCachedSessions: 0 });
-  return (options, callback) =>
-    connect(options, (err, socket) => {
-      if (err || !socket) return callback(err ?? new Error('no socket'), null);
-      const actual = normalizeThumbprint((socket as TLSSocket).getPeerCertificate().fingerprint256 ?? '');
-      if (actual !== expected) {
-        socket.destroy();
-        return callback(new ThumbprintMismatch(expected, actual), null);
-      }
-      return callback(null, socket);
-    });
-}
-
-function tlsConnectOptions(tls: CimTlsOptions | undefined, timeoutMs: number): Pool.Options['connect'] {
-  if (tls?.thumbprint) return pinningConnector(tls.thumbprint, timeoutMs);
-  if (tls?.insecure) return { rejectUnauthorized: false, timeout: timeoutMs };
-  const ca = tls?.ca ?? (tls?.caFile ? readFileSync(tls.caFile, 'utf8') : undefined);
-  return { rejectUnauthorized: true, timeout: timeoutMs, ...(ca ? { ca } : {}) };
-}
-
-function errorCode(err: unknown): string | undefined {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code ?? e?.cause?.code;
-}
-
-const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
 
 export class CimTransport {
   readonly host: string;
@@ -132,7 +82,7 @@ export class CimTransport {
       keepAliveMaxTimeout: 10_000,
       headersTimeout: this.requestTimeoutMs,
       bodyTimeout: this.requestTimeoutMs,
-      connect: url.protocol === 'https:' ? tlsConnectOptions(options.tls, connectTimeoutMs) : { timeout: connectTimeoutMs },
+      connect: url.protocol === 'https:' ? this.tlsConnect(options.tls, connectTimeoutMs) : { timeout: connectTimeoutMs },
     });
   }
 
@@ -229,20 +179,23 @@ export class CimTransport {
     return Buffer.concat(chunks, size);
   }
 
-  private transportError(operation: string, err: unknown): CimTransportError {
-    if (err instanceof ThumbprintMismatch) {
-      return new CimTlsError(operation, this.host, `TLS: ${err.message}`, 'thumbprint-mismatch');
+  private tlsConnect(tls: TlsOptions | undefined, timeoutMs: number): Pool.Options['connect'] {
+    try {
+      return tlsConnector(tls, timeoutMs);
+    } catch (err) {
+      if (err instanceof TlsOptionsError) throw new CimClientError('connect', this.host, err.message);
+      throw err;
     }
+  }
+
+  private transportError(operation: string, err: unknown): CimTransportError {
+    const tls = tlsFailure(err);
+    if (tls) return new CimTlsError(operation, this.host, tls.detail, tls.reason, tls.code);
     const code = errorCode(err);
     const message = err instanceof Error ? err.message : String(err);
-    if (code && TLS_CODE.test(code)) {
-      const reason = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code) ? 'untrusted-certificate' : 'handshake';
-      const hint = reason === 'untrusted-certificate' ? ' (pin its thumbprint, give a CA bundle, or opt in to insecure)' : '';
-      return new CimTlsError(operation, this.host, `TLS: ${message}${hint}`, reason, code);
-    }
     return new CimTransportError(operation, this.host, message, {
       ...(code ? { code } : {}),
-      requestMayHaveReachedServer: !NEVER_REACHED.has(code ?? ''),
+      requestMayHaveReachedServer: requestMayHaveReachedServer(code),
     });
   }
 
