@@ -26,14 +26,14 @@ export function goAvailable(): boolean {
   return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** `go install MODULE@VERSION` into .vibflow/bin/NAME (minutes the first time); returns the path. */
-export function buildGoTool(name: string, module: string, log: (line: string) => void = () => undefined): string {
-  const target = path.join(PROJECT_BIN, name);
+/** `go install MODULE@VERSION` into BIN_DIR/NAME, by default .vibflow/bin (minutes the first time); returns the path. */
+export function buildGoTool(name: string, module: string, log: (line: string) => void = () => undefined, binDir = PROJECT_BIN): string {
+  const target = path.join(binDir, name);
   const started = Date.now();
   log(`building ${name} from source: go install ${module} (first time only, a few minutes)`);
-  mkdirSync(PROJECT_BIN, { recursive: true });
+  mkdirSync(binDir, { recursive: true });
   // A private GOBIN, because the binary is named after the package directory, not after NAME.
-  const gobin = mkdtempSync(path.join(PROJECT_BIN, `.${name}-`));
+  const gobin = mkdtempSync(path.join(binDir, `.${name}-`));
   try {
     const result = spawnSync('go', ['install', module], {
       env: { ...process.env, GOBIN: gobin, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },

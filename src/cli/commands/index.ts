@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCancel } from './cancel';
+import { registerCluster } from './cluster';
 import { registerDemo } from './demo';
 import { registerDevServer } from './devServer';
 import { registerInstall } from './install';
@@ -21,4 +22,5 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerSimulator(program);
   registerDevServer(program);
+  registerCluster(program);
 }

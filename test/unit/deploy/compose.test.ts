@@ -94,7 +94,7 @@ function fromLines(): { image: string; stage?: string }[] {
 describe('temporal-docker/docker-compose.yml', () => {
   it('has the services of a production-style deployment', () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['postgresql', 'temporal', 'temporal-admin-tools', 'register-search-attributes', 'temporal-ui', 'vibflow-worker']),
+      expect.arrayContaining(['postgresql', 'temporal-schema', 'temporal', 'temporal-admin-tools', 'register-search-attributes', 'temporal-ui', 'vibflow-worker']),
     );
   });
 
@@ -121,7 +121,7 @@ describe('temporal-docker/docker-compose.yml', () => {
     const env = temporal.environment as Record<string, string>;
     const mount = (temporal.volumes ?? []).find((v): v is string => typeof v === 'string' && v.startsWith('./dynamicconfig:'));
     expect(mount?.split(':')[1]).toBe('/etc/temporal/config/dynamicconfig');
-    const file = env.DYNAMIC_CONFIG_FILE_PATH.replace(/^config\/dynamicconfig\//, '');
+    const file = env.TEMPORAL_DYNAMIC_CONFIG_FILE.replace(/^\/etc\/temporal\/config\/dynamicconfig\//, '');
     const config = parse(readFileSync(path.join(COMPOSE_DIR, 'dynamicconfig', file), 'utf8')) as Record<string, { value: unknown }[]>;
     expect(config['frontend.enableUpdateWorkflowExecution'][0].value).toBe(true);
   });
