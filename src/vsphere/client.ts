@@ -44,7 +44,8 @@ export interface WaitForTaskOptions {
   readonly signal?: AbortSignal;
 }
 
-interface ServiceRefs {
+/** The ServiceContent references a caller needs for its own retrievals and calls. */
+export interface VsphereServiceContent {
   readonly rootFolder: MoRef;
   readonly propertyCollector: MoRef;
   readonly sessionManager: MoRef;
@@ -88,7 +89,7 @@ export class VsphereClient {
 
   private constructor(
     private readonly transport: SoapTransport,
-    private readonly service: ServiceRefs,
+    readonly serviceContent: VsphereServiceContent,
     readonly about: VsphereAbout,
     credentials: { readonly user: string; readonly password: string },
   ) {
@@ -136,7 +137,7 @@ export class VsphereClient {
     if (!credentials) throw new VsphereUsageError('Login', this.host, 'the client has logged out');
     this.transport.forgetSession();
     try {
-      await this.transport.invoke('Login', this.service.sessionManager, [['userName', credentials.user], ['password', credentials.password]], { secrets: [credentials.password] });
+      await this.transport.invoke('Login', this.serviceContent.sessionManager, [['userName', credentials.user], ['password', credentials.password]], { secrets: [credentials.password] });
     } catch (err) {
       if (err instanceof VsphereFault && err.faultType === 'InvalidLogin') {
         const said = err.faultMessage ? `: ${err.faultMessage}` : '';
@@ -174,12 +175,12 @@ export class VsphereClient {
     if (options.maxObjects !== undefined && !(Number.isInteger(options.maxObjects) && options.maxObjects > 0)) {
       throw new VsphereUsageError('RetrievePropertiesEx', this.host, `options.maxObjects: must be a positive integer, not ${options.maxObjects}`);
     }
-    const value = await this.invoke('RetrievePropertiesEx', this.service.propertyCollector, retrieveArguments(specSet, options.maxObjects), { idempotent: true });
+    const value = await this.invoke('RetrievePropertiesEx', this.serviceContent.propertyCollector, retrieveArguments(specSet, options.maxObjects), { idempotent: true });
     return decoding('RetrievePropertiesEx', this.host, () => decodeRetrieveResult(value));
   }
 
   async continueRetrievePropertiesEx(token: string): Promise<RetrieveResult> {
-    const value = await this.invoke('ContinueRetrievePropertiesEx', this.service.propertyCollector, [['token', token]]);
+    const value = await this.invoke('ContinueRetrievePropertiesEx', this.serviceContent.propertyCollector, [['token', token]]);
     return decoding('ContinueRetrievePropertiesEx', this.host, () => decodeRetrieveResult(value));
   }
 
@@ -195,7 +196,7 @@ export class VsphereClient {
   }
 
   private async inventory(withHosts: boolean, pageSize: number): Promise<Inventory> {
-    return new Inventory(await this.retrieveAll([inventoryFilter(this.service.rootFolder, withHosts)], { maxObjects: pageSize }));
+    return new Inventory(await this.retrieveAll([inventoryFilter(this.serviceContent.rootFolder, withHosts)], { maxObjects: pageSize }));
   }
 
   async listClusters(options: { readonly pageSize?: number } = {}): Promise<ClusterSummary[]> {
@@ -299,7 +300,7 @@ export class VsphereClient {
     this.#credentials = null;
     if (!hadSession) return;
     try {
-      await this.transport.invoke('Logout', this.service.sessionManager);
+      await this.transport.invoke('Logout', this.serviceContent.sessionManager);
     } catch (err) {
       // A session the server already ended is as logged out as it gets.
       if (!(err instanceof VsphereFault && err.faultType === 'NotAuthenticated')) throw err;

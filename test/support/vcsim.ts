@@ -5,6 +5,7 @@
  * clients pin it. `-stdinexit` ties its life to ours: when this process dies, its stdin closes.
  */
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { projectGoTool } from '../../src/devserver/goTool';
@@ -28,6 +29,8 @@ export interface Vcsim {
   readonly password: string;
   /** SHA-256 of its certificate, uppercase hex with colons (as vCenter shows thumbprints). */
   readonly thumbprint: string;
+  /** Its (self-signed) certificate, to trust as a CA. */
+  readonly certificatePem: string;
   readonly pid: number;
   stop(): Promise<void>;
 }
@@ -39,15 +42,20 @@ export function vcsimBinary(): string {
   return binary;
 }
 
+interface PresentedCertificate {
+  readonly thumbprint: string;
+  readonly pem: string;
+}
+
 /** Answers once the server speaks HTTPS: the status does not matter (GET /sdk is 405), the certificate does. */
-function presentedThumbprint(address: string): Promise<string> {
+function presentedCertificate(address: string): Promise<PresentedCertificate> {
   const [hostname, port] = address.split(':');
   return new Promise((resolve, reject) => {
     const request = https.get({ hostname, port: Number(port), path: '/sdk', rejectUnauthorized: false, agent: false, timeout: 2_000 }, (response) => {
-      const fingerprint = (response.socket as TLSSocket).getPeerCertificate().fingerprint256;
+      const certificate = (response.socket as TLSSocket).getPeerCertificate();
       response.resume();
-      if (fingerprint) resolve(fingerprint);
-      else reject(new Error('vcsim presented no certificate'));
+      if (!certificate.raw) return reject(new Error('vcsim presented no certificate'));
+      resolve({ thumbprint: certificate.fingerprint256, pem: new X509Certificate(certificate.raw).toString() });
     });
     request.on('timeout', () => request.destroy(new Error('no answer in 2 s')));
     request.on('error', reject);
@@ -90,12 +98,13 @@ export async function startVcsim(options: VcsimOptions = {}): Promise<Vcsim> {
         reject(new Error(`vcsim exited (${child.exitCode ?? child.signalCode}) before it printed its address`));
       });
     });
-    let thumbprint = '';
+    let certificate: PresentedCertificate | undefined;
     await waitFor(async () => {
-      thumbprint = await presentedThumbprint(address);
+      certificate = await presentedCertificate(address);
       return true;
     }, `vcsim at ${address} to answer over HTTPS`, 30_000, 100);
-    return { url: `https://${address}/sdk`, address, user, password, thumbprint, pid: child.pid ?? -1, stop };
+    const { thumbprint, pem } = certificate as PresentedCertificate;
+    return { url: `https://${address}/sdk`, address, user, password, thumbprint, certificatePem: pem, pid: child.pid ?? -1, stop };
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\nvcsim output: ${shown()}`);
