@@ -230,8 +230,9 @@ export class SoapTransport {
     return new VsphereTransportError(method, this.host, detail, { ...(code ? { code } : {}), requestMayHaveReachedServer: reached });
   }
 
+  /** Closes the connections; closing twice is harmless. */
   async close(): Promise<void> {
     this.sessionCookie = null;
-    await this.pool.close();
+    if (!this.pool.closed) await this.pool.close();
   }
 }
