@@ -1,7 +1,7 @@
 /** A HostSystem's properties as vibflow reads them, and their decoding into HostState. */
 import type { HostConnectionState, HostState } from './model';
 import type { ObjectContent } from './propertyCollector';
-import { list, readBoolean, readNumber, readString, VimValueError } from './values';
+import { list, readBoolean, readDateTime, readNumber, readString, VimValueError } from './values';
 
 /** The properties behind HostState, in the order HostState lists them. */
 export const HOST_STATE_PATHS = [
@@ -34,7 +34,7 @@ export function hostStateOf(content: ObjectContent): HostState {
     name: readString(content.properties.get('name'), what('name')),
     connectionState: connectionState as HostConnectionState,
     inMaintenanceMode: readBoolean(content.properties.get('runtime.inMaintenanceMode'), what('runtime.inMaintenanceMode')),
-    bootTime: optionalString(content, 'runtime.bootTime'),
+    bootTime: content.properties.has('runtime.bootTime') ? readDateTime(content.properties.get('runtime.bootTime'), what('runtime.bootTime')) : null,
     powerState: optionalString(content, 'runtime.powerState') ?? 'unknown',
     rebootSupported: rebootSupported === undefined ? false : readBoolean(rebootSupported, what('capability.rebootSupported')),
     productVersion: optionalString(content, 'config.product.version'),

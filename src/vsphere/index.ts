@@ -5,4 +5,4 @@ export { VsphereClient, type VsphereAbout, type VsphereLoginOptions, type Vspher
 export type { CallOptions, RequestDone } from './transport';
 export type { DataObject, SoapField, SoapScalar, SoapValue } from './envelope';
 export type { MissingProperty, ObjectContent, ObjectSpec, PropertyFilterSpec, PropertySpec, RetrieveResult, SelectionSpec, TraversalSpec } from './propertyCollector';
-export { VimObject, isMoRef, list, readBoolean, readMoRef, readNumber, readObject, readString, type VimValue } from './values';
+export { VimObject, isMoRef, list, readBoolean, readDateTime, readMoRef, readNumber, readObject, readString, type VimValue } from './values';

@@ -1,13 +1,18 @@
 /** vim25 Task objects: TaskInfo decoded, and a failed task's fault as a VsphereFault. */
 import { VsphereFault } from './errors';
 import type { MoRef, TaskInfo, TaskState } from './model';
-import { isMoRef, readNumber, readObject, readString, VimObject, VimValueError, type VimValue } from './values';
+import { isMoRef, readDateTime, readNumber, readObject, readString, VimObject, VimValueError, type VimValue } from './values';
 
 const TASK_STATES: ReadonlySet<string> = new Set<TaskState>(['queued', 'running', 'success', 'error']);
 
 function optionalString(info: VimObject, field: string): string | null {
   const value = info.get(field);
   return value === undefined ? null : readString(value, `TaskInfo.${field}`);
+}
+
+function optionalTime(info: VimObject, field: string): string | null {
+  const value = info.get(field);
+  return value === undefined ? null : readDateTime(value, `TaskInfo.${field}`);
 }
 
 /** A LocalizedMethodFault: the fault's vim25 type and the server's words. */
@@ -35,9 +40,9 @@ export function taskInfoOf(ref: MoRef, value: VimValue | undefined): TaskInfo {
     state: state as TaskState,
     progress: progress === undefined ? null : readNumber(progress, 'TaskInfo.progress'),
     error: taskError(info.get('error')),
-    queueTime: optionalString(info, 'queueTime'),
-    startTime: optionalString(info, 'startTime'),
-    completeTime: optionalString(info, 'completeTime'),
+    queueTime: optionalTime(info, 'queueTime'),
+    startTime: optionalTime(info, 'startTime'),
+    completeTime: optionalTime(info, 'completeTime'),
   };
 }
 

@@ -105,6 +105,13 @@ export function readNumber(value: VimValue | undefined, what: string): number {
   return n;
 }
 
+/** An xsd:dateTime as ISO 8601 in UTC with milliseconds, so times from any server compare as text. */
+export function readDateTime(value: VimValue | undefined, what: string): string {
+  const time = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (Number.isNaN(time)) throw new VimValueError(`${what} is ${describe(value)}, not a date and time`);
+  return new Date(time).toISOString();
+}
+
 export function readMoRef(value: VimValue | undefined, what: string): MoRef {
   if (!isMoRef(value)) throw new VimValueError(`${what} is ${describe(value)}, not a managed object reference`);
   return value;
