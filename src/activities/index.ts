@@ -1,5 +1,8 @@
 /** Everything the worker registers as activities. */
 export { prepareInstall, startInstall, readJob, snapshotSoftware } from './install';
 export type { PreparedInstall, StartInstallInput, ReadJobInput, SnapshotSoftwareInput } from './install';
-export { checkInstallInput, checkRolloutInput } from './validation';
+export { enterMaintenanceMode, exitMaintenanceMode, precheckHost, readHostState, rebootHost, verifySoftware } from './remediation';
+export type { MaintenanceChange, MaintenanceInput, PrecheckInput, RebootInput, VcenterHostInput, VerifyInput } from './remediation';
+export { listVcenterHosts } from './fleet';
+export { checkInstallInput, checkRolloutInput, checkRemediationInput } from './validation';
 export type { CheckRolloutInput } from './validation';

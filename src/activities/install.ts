@@ -17,7 +17,7 @@ import type {
 import { snapshotSoftware as readSoftware } from '../esxi/software';
 import type { CimInstanceName } from '../cim/types';
 import { classified } from './failures';
-import { clientFor } from './connections';
+import { withCimClient } from './connections';
 import { countInstallStarted } from './metrics';
 
 export interface PreparedInstall {
@@ -30,13 +30,12 @@ export interface PreparedInstall {
 
 /** Discovery, the software snapshot and the existing jobs, in one round trip through Temporal. */
 export async function prepareInstall(host: HostTarget): Promise<PreparedInstall> {
-  return classified(async () => {
-    const client = await clientFor(host);
+  return classified(() => withCimClient(host, async (client) => {
     const objects = await discoverHost(client);
     const softwareBefore = await readSoftware(client, objects.computerSystem);
     const jobs = await listJobs(client, objects.installService.namespace ?? 'root/cimv2');
     return { objects, softwareBefore, jobsBefore: jobs.map((job) => job.instanceId) };
-  });
+  }));
 }
 
 export interface StartInstallInput {
@@ -55,8 +54,7 @@ const HEARTBEAT_EVERY_MS = 2_000;
  * worker crash is noticed within the heartbeat timeout rather than the start-to-close timeout.
  */
 export async function startInstall(input: StartInstallInput): Promise<StartedInstall> {
-  return classified(async () => {
-    const client = await clientFor(input.host);
+  return classified(() => withCimClient(input.host, async (client) => {
     if (Context.current().info.attempt > 1) {
       const adopted = await findAdoptableJob(client, input.objects, input.jobsBefore);
       if (adopted) {
@@ -72,7 +70,7 @@ export async function startInstall(input: StartInstallInput): Promise<StartedIns
     } finally {
       clearInterval(beat);
     }
-  });
+  }));
 }
 
 export interface ReadJobInput {
@@ -90,12 +88,11 @@ export type JobReadingWithSoftware = JobReading & { readonly softwareAfter?: rea
  * sees the job end also takes the software snapshot, saving a round trip through Temporal.
  */
 export async function readJob(input: ReadJobInput): Promise<JobReadingWithSoftware> {
-  return classified(async () => {
-    const client = await clientFor(input.host);
+  return classified(() => withCimClient(input.host, async (client) => {
     const reading = await readHostJob(client, input.jobRef, input.installOptions);
     if (!reading.found || reading.job.phase === 'running' || !input.computerSystem) return reading;
     return { ...reading, softwareAfter: await readSoftware(client, input.computerSystem) };
-  });
+  }));
 }
 
 export interface SnapshotSoftwareInput {
@@ -104,5 +101,5 @@ export interface SnapshotSoftwareInput {
 }
 
 export async function snapshotSoftware(input: SnapshotSoftwareInput): Promise<SoftwareItem[]> {
-  return classified(async () => readSoftware(await clientFor(input.host), input.computerSystem));
+  return classified(() => withCimClient(input.host, (client) => readSoftware(client, input.computerSystem)));
 }

@@ -7,6 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidInputError, parseInstallInput, type InstallPlan, type InstallVibInput } from '../workflows/installInput';
 import { INVALID_INPUT_TYPE } from '../workflows/installResult';
+import { parseRemediationInput, type RemediateHostInput, type RemediationPlan } from '../workflows/remediationInput';
 import { parseRolloutInput, type FleetRolloutInput, type RolloutPlan } from '../workflows/rolloutInput';
 
 function rejectingInvalidInput<T>(parse: () => T): T {
@@ -34,4 +35,9 @@ export interface CheckRolloutInput {
 export async function checkRolloutInput(check: CheckRolloutInput): Promise<RolloutPlan> {
   return rejectingInvalidInput(() =>
     parseRolloutInput(check.input, check.nowMs, check.windowStartMs, { windowMayHavePassed: check.windowMayHavePassed }));
+}
+
+/** remediateHost's input, validated into the plan it runs by. */
+export async function checkRemediationInput(input: RemediateHostInput): Promise<RemediationPlan> {
+  return rejectingInvalidInput(() => parseRemediationInput(input));
 }

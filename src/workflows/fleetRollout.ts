@@ -1,9 +1,12 @@
 /**
- * fleetRollout: one installVib child per host in a sliding window, with canary batches, an
- * optional approval gate, an error budget, a patch window with a cutoff, host retries, and
- * pause/resume/abort/approve updates. Continues-as-new between pages of hosts.
+ * fleetRollout: one child workflow per host in a sliding window (installVib, or remediateHost
+ * when remediating), with canary batches, an optional approval gate, an error budget, a patch
+ * window with a cutoff, host retries, a limit per vCenter cluster, and pause/resume/abort/approve
+ * updates. Hosts come inline or from a vCenter, read by an activity when the rollout starts. A
+ * dry run runs only the pre-check on every host. Continues-as-new between pages of hosts.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -16,27 +19,36 @@ import {
   defineUpdate,
   executeChild,
   isCancellation,
+  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { HostTarget } from '../esxi/model';
+import type * as activities from '../activities';
+import type { FleetHost, SkippedHost, VcenterHostSource } from '../inventory/vcenterHosts';
 import { VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID, VIBFLOW_HOST } from '../shared/searchAttributes';
 import { checkRolloutInput, validated } from './inputCheck';
 import type { InstallVibInput } from './installInput';
 import type { InstallResult } from './installResult';
 import { installVib } from './installVib';
+import { untilReachable } from './reachability';
+import { remediateHost } from './remediateHost';
+import type { RemediateHostInput } from './remediationInput';
+import type { RemediationResult } from './remediationResult';
+import { resolveLimits } from '../shared/countOrPercent';
 import type { FleetRolloutInput, RolloutPlan } from './rolloutInput';
 import {
   rolloutMarkdown,
   totalsOf,
+  type CheckVerdict,
   type HostRow,
   type RolloutEndReason,
   type RolloutPhase,
   type RolloutProgress,
   type RolloutResult,
 } from './rolloutState';
+import { hostStepSignal } from './signals';
 
 export const rolloutProgressQuery = defineQuery<RolloutProgress>('progress');
 export const pauseUpdate = defineUpdate<RolloutProgress>('pause');
@@ -44,9 +56,23 @@ export const resumeUpdate = defineUpdate<RolloutProgress>('resume');
 export const abortUpdate = defineUpdate<RolloutProgress, [reason: string]>('abort');
 export const approveUpdate = defineUpdate<RolloutProgress>('approve');
 
+const { listVcenterHosts } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  summary: 'read the hosts from vCenter',
+});
+
+const { precheckHost } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '2m',
+  retry: { maximumAttempts: 1 },
+  summary: 'pre-check (dry run): vCenter state, CIM service, installed software',
+});
+
 /** What one run hands to the next through continue-as-new. */
 interface RolloutCarry {
   readonly rows: HostRow[];
+  /** Hosts read from vCenter and not yet finished (inline hosts are in the input). */
+  readonly fleet?: FleetHost[];
   readonly retryAt: Record<string, number>;
   readonly canaryBatch: number;
   readonly approved: boolean;
@@ -57,8 +83,8 @@ interface RolloutCarry {
 
 export type FleetRolloutWorkflowInput = FleetRolloutInput & { resume?: RolloutCarry };
 
-export function rolloutChildId(rolloutId: string, host: string): string {
-  return `vibflow-rollout:${rolloutId}:install:${host}`;
+export function rolloutChildId(rolloutId: string, host: string, remediate = false): string {
+  return `vibflow-rollout:${rolloutId}:${remediate ? 'remediate' : 'install'}:${host}`;
 }
 
 /** A scheduled rollout's window counts from the scheduled time, not from when a worker ran it. */
@@ -66,6 +92,32 @@ function windowStart(): number {
   const scheduled = workflowInfo().searchAttributes?.TemporalScheduledStartTime?.[0];
   const at = scheduled instanceof Date ? scheduled.getTime() : typeof scheduled === 'string' ? Date.parse(scheduled) : NaN;
   return Number.isNaN(at) ? workflowInfo().startTime.getTime() : at;
+}
+
+/** The hosts vCenter lists now; those it cannot reach are skipped with the reason. */
+function hostsFromVcenter(source: VcenterHostSource): Promise<{ hosts: FleetHost[]; skipped: SkippedHost[] }> {
+  return validated(listVcenterHosts(source));
+}
+
+/** A child's typed result, whether it came back as a result or as a failure's details. */
+function endedChild<T>(err: unknown): T | undefined {
+  const cause = err instanceof ChildWorkflowFailure || err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.details?.[0] as T | undefined) : undefined;
+}
+
+function remediationRow(result: RemediationResult): Partial<HostRow> {
+  return {
+    outcome: result.outcome,
+    step: result.step,
+    maintenanceEnteredAt: result.maintenanceEnteredAt,
+    maintenanceExitedAt: result.maintenanceExitedAt,
+    bootTimeBefore: result.bootTimeBefore,
+    bootTimeAfter: result.bootTimeAfter,
+    verified: result.verified,
+    vibs: result.vibs,
+    ...(result.install ? { percent: result.install.percent, jobStatus: result.install.jobStatus } : {}),
+    ...(result.reason && result.outcome !== 'succeeded' ? { error: result.reason } : {}),
+  };
 }
 
 export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<RolloutResult> {
@@ -131,6 +183,11 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
       if (!awaitingApproval()) throw new Error('the rollout is not waiting for approval (approve comes after the canary batches)');
     },
   });
+  setHandler(hostStepSignal, ({ host, step }) => {
+    const row = rows.get(host);
+    if (row?.state === 'running') rows.set(host, { ...row, step });
+    wake();
+  });
 
   const startMs = carried?.windowStartMs ?? windowStart();
   // A continued run re-reads its input; whether the window had passed was checked when it began.
@@ -142,56 +199,108 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
   const idPrefix = 'vibflow-rollout:';
   if (workflowId.startsWith(idPrefix) && workflowId !== `${idPrefix}${plan.rolloutId}`) plan = { ...plan, rolloutId: workflowId.slice(idPrefix.length) };
   knownPlan = plan;
-  const hosts = new Map<string, HostTarget>(plan.hosts.map((h) => [h.name, h]));
-  if (!carried) for (const h of plan.hosts) rows.set(h.name, { host: h.name, state: 'pending', attempt: 0 });
-  phase = canaryBatch < plan.canary.length ? 'canary' : 'rolling';
 
+  // Inline hosts are in the input of every run; hosts read from vCenter travel in the carry.
+  const inlineFleet = () => plan.hosts.map((target): FleetHost => ({ target, hostRef: '', cluster: null }));
+  let fleetHosts = carried ? (carried.fleet ?? inlineFleet()) : undefined;
+  if (!fleetHosts) {
+    const fleet = plan.fromVcenter ? await hostsFromVcenter(plan.fromVcenter) : { hosts: inlineFleet(), skipped: [] };
+    fleetHosts = fleet.hosts;
+    for (const h of fleet.hosts) rows.set(h.target.name, { host: h.target.name, state: 'pending', attempt: 0, ...(plan.fromVcenter ? { cluster: h.cluster } : {}) });
+    for (const s of fleet.skipped) rows.set(s.name, { host: s.name, state: 'skipped', attempt: 0, cluster: s.cluster, error: s.reason });
+  }
+  const hosts = new Map<string, FleetHost>(fleetHosts.map((h) => [h.target.name, h]));
+  const { maxConcurrency, maxFailures } = resolveLimits(plan, rows.size);
+  const remediating = plan.remediation !== undefined && !plan.dryRun;
+  phase = plan.dryRun ? 'rolling' : canaryBatch < plan.canary.length ? 'canary' : 'rolling';
   upsertSearchAttributes([
     { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId },
     { key: VIBFLOW_PHASE, value: phase },
   ]);
 
   const failedCount = () => [...rows.values()].filter((r) => r.state === 'failed').length;
-  const budgetExceeded = () => failedCount() > plan.maxFailures;
+  const budgetExceeded = () => failedCount() > maxFailures;
+
+  const runChild = async (name: string, attempt: number, childId: string): Promise<HostRow> => {
+    const fleetHost = hosts.get(name) as FleetHost;
+    const base = { host: name, attempt, installWorkflowId: childId, ...(plan.fromVcenter ? { cluster: fleetHost.cluster } : {}) };
+    const install = { host: fleetHost.target, ...(plan.install as Omit<InstallVibInput, 'host'>), rolloutId: plan.rolloutId };
+    const common = {
+      workflowId: childId,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [{ key: VIBFLOW_HOST, value: name }, { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId }],
+    };
+    if (remediating && plan.fromVcenter) {
+      const remediation: RemediateHostInput = {
+        ...install,
+        managed: { vcenter: plan.fromVcenter.vcenter, hostRef: fleetHost.hostRef, cluster: fleetHost.cluster },
+        vibs: [...plan.vibs],
+        policy: (request as FleetRolloutInput).remediate as RemediateHostInput['policy'],
+      };
+      try {
+        const result = await children.run(() => executeChild(remediateHost, {
+          ...common,
+          args: [remediation],
+          staticSummary: `Remediate ${name} with ${install.bundleUri} (rollout ${plan.rolloutId}, attempt ${attempt})`,
+        }));
+        return { ...base, state: result.outcome === 'skipped' ? 'skipped' : 'succeeded', ...remediationRow(result) };
+      } catch (err) {
+        const result = endedChild<RemediationResult>(err);
+        if (!result) throw err;
+        return { ...base, state: 'failed', ...remediationRow(result) };
+      }
+    }
+    try {
+      const result = await children.run(() => executeChild(installVib, {
+        ...common,
+        args: [install],
+        staticSummary: `Install ${install.bundleUri} on ${name} (rollout ${plan.rolloutId}, attempt ${attempt})`,
+      }));
+      return { ...base, state: 'succeeded', outcome: result.outcome, percent: result.percent, jobStatus: result.jobStatus };
+    } catch (err) {
+      const result = endedChild<InstallResult>(err);
+      if (!result) throw err;
+      return { ...base, state: 'failed', outcome: result.outcome, percent: result.percent, jobStatus: result.jobStatus, ...(result.reason ? { error: result.reason } : {}) };
+    }
+  };
+
+  /** A dry run: the pre-check only, on every host; nothing changes. */
+  const checkHost = async (name: string): Promise<HostRow> => {
+    const fleetHost = hosts.get(name) as FleetHost;
+    const base = { host: name, attempt: 1, ...(plan.fromVcenter ? { cluster: fleetHost.cluster } : {}) };
+    try {
+      const report = await untilReachable(name, () => precheckHost({
+        host: fleetHost.target,
+        ...(plan.fromVcenter ? { managed: { vcenter: plan.fromVcenter.vcenter, hostRef: fleetHost.hostRef } } : {}),
+        ...(typeof plan.install.bundleUri === 'string' ? { bundleUri: plan.install.bundleUri } : {}),
+        vibs: [...plan.vibs],
+        rebootAlways: plan.remediation?.reboot === 'always',
+      }), { sinceMs: Date.now(), timeoutMs: 30_000, onAttempt: () => undefined });
+      const verdict: CheckVerdict = report.verdict === 'ready' ? 'would-install' : report.verdict === 'skip' ? 'skipped' : report.verdict;
+      return { ...base, state: verdict === 'skipped' ? 'skipped' : 'checked', outcome: verdict, vibs: report.vibs, ...(report.reasons.length ? { error: report.reasons.join('; ') } : {}) };
+    } catch (err) {
+      const reason = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : (err as Error).message;
+      return { ...base, state: 'checked', outcome: 'blocked', error: reason };
+    }
+  };
 
   const runHost = async (name: string): Promise<void> => {
     const previous = rows.get(name) as HostRow;
     const attempt = previous.attempt + 1;
-    const installWorkflowId = rolloutChildId(plan.rolloutId, name);
-    rows.set(name, { host: name, state: 'running', attempt, installWorkflowId });
-    const input: InstallVibInput = { host: hosts.get(name) as HostTarget, ...(plan.install as Omit<InstallVibInput, 'host'>), rolloutId: plan.rolloutId };
+    const childId = rolloutChildId(plan.rolloutId, name, remediating);
+    rows.set(name, { ...previous, state: 'running', attempt, ...(plan.dryRun ? {} : { installWorkflowId: childId }), ...(remediating ? { step: 'pre-check' as const } : {}) });
     try {
-      const result = await children.run(() =>
-        executeChild(installVib, {
-          workflowId: installWorkflowId,
-          args: [input],
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          typedSearchAttributes: [
-            { key: VIBFLOW_HOST, value: name },
-            { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId },
-          ],
-          staticSummary: `Install ${input.bundleUri} on ${name} (rollout ${plan.rolloutId}, attempt ${attempt})`,
-        }),
-      );
-      rows.set(name, { host: name, state: 'succeeded', attempt, installWorkflowId, outcome: result.outcome, percent: result.percent, jobStatus: result.jobStatus });
+      const row = plan.dryRun ? await checkHost(name) : await runChild(name, attempt, childId);
+      const retry = row.state === 'failed' && attempt <= plan.hostRetries.count && !abortReason;
+      rows.set(name, retry ? { ...row, state: 'waiting-retry' } : row);
+      if (retry) retryAt.set(name, Date.now() + plan.hostRetries.delayMs);
     } catch (err) {
       const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
       if (cause instanceof CancelledFailure || isCancellation(err)) {
-        rows.set(name, { host: name, state: 'cancelled', attempt, installWorkflowId, outcome: 'cancelled' });
+        rows.set(name, { ...(rows.get(name) as HostRow), state: 'cancelled', outcome: 'cancelled' });
       } else {
-        const result = cause instanceof ApplicationFailure ? (cause.details?.[0] as InstallResult | undefined) : undefined;
-        const error = result?.reason ?? (cause instanceof Error ? cause.message : String(cause));
-        const retry = attempt <= plan.hostRetries.count && !abortReason;
-        rows.set(name, {
-          host: name,
-          state: retry ? 'waiting-retry' : 'failed',
-          attempt,
-          installWorkflowId,
-          ...(result ? { outcome: result.outcome, percent: result.percent, jobStatus: result.jobStatus } : {}),
-          error,
-        });
-        if (retry) retryAt.set(name, Date.now() + plan.hostRetries.delayMs);
+        rows.set(name, { ...(rows.get(name) as HostRow), state: 'failed', error: cause instanceof Error ? cause.message : String(cause) });
       }
     } finally {
       inFlight.delete(name);
@@ -204,13 +313,26 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
     retryAt.delete(name);
     inFlight.set(name, runHost(name));
   };
-  const startable = (): string[] => {
+  /** Hosts that may start now, in order, at most `limit`, keeping each cluster within its limit. */
+  const startable = (limit: number): string[] => {
     const now = Date.now();
-    return [...rows.values()]
-      .filter((r) => r.state === 'pending' || (r.state === 'waiting-retry' && (retryAt.get(r.host) ?? 0) <= now))
-      .map((r) => r.host);
+    const perCluster = new Map<string, number>();
+    for (const row of rows.values()) if (row.state === 'running' && row.cluster) perCluster.set(row.cluster, (perCluster.get(row.cluster) ?? 0) + 1);
+    const picked: string[] = [];
+    for (const row of rows.values()) {
+      if (picked.length >= limit) break;
+      if (!(row.state === 'pending' || (row.state === 'waiting-retry' && (retryAt.get(row.host) ?? 0) <= now))) continue;
+      if (row.cluster && plan.maxPerCluster > 0) {
+        const busy = perCluster.get(row.cluster) ?? 0;
+        if (busy >= plan.maxPerCluster) continue;
+        perCluster.set(row.cluster, busy + 1);
+      }
+      picked.push(row.host);
+    }
+    return picked;
   };
   const remaining = () => [...rows.values()].some((r) => r.state === 'pending' || r.state === 'waiting-retry');
+  const canaries = plan.dryRun ? [] : plan.canary;
 
   let reason: RolloutEndReason = 'completed';
   for (;;) {
@@ -221,15 +343,15 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
     }
     const mayStart = !abortReason && !paused && !budgetExceeded() && windowOpen && !awaitingApproval() && startedThisRun < plan.pageSize;
     if (mayStart) {
-      if (canaryBatch < plan.canary.length) {
+      if (canaryBatch < canaries.length) {
         setPhase('canary');
         if (!canaryStarted) {
-          startable().slice(0, plan.canary[canaryBatch]).forEach(start);
+          startable(canaries[canaryBatch]).forEach(start);
           canaryStarted = true;
         }
       } else {
         setPhase('rolling');
-        for (const name of startable().slice(0, Math.max(0, plan.maxConcurrency - inFlight.size))) start(name);
+        startable(Math.max(0, maxConcurrency - inFlight.size)).forEach(start);
       }
     } else if (inFlight.size > 0 && !paused && !awaitingApproval()) {
       setPhase('draining');
@@ -264,8 +386,10 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
         break;
       }
       if (startedThisRun >= plan.pageSize) {
+        const unfinished = new Set([...rows.values()].filter((r) => r.state === 'pending' || r.state === 'waiting-retry').map((r) => r.host));
         const carry: RolloutCarry = {
           rows: [...rows.values()],
+          ...(plan.fromVcenter ? { fleet: fleetHosts.filter((h) => unfinished.has(h.target.name)) } : {}),
           retryAt: Object.fromEntries(retryAt),
           canaryBatch,
           approved,
@@ -297,6 +421,7 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
     reason === 'aborted' ? 'aborted'
     : reason === 'failure-budget-exceeded' ? 'failed'
     : reason === 'window-closed' ? 'incomplete'
+    : plan.dryRun ? 'checked'
     : final.totals.failed > 0 ? 'completed-with-failures'
     : 'succeeded';
   const result: RolloutResult = { ...final, reason, outcome, ...(abortReason ? { abortReason } : {}) };

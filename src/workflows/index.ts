@@ -1,3 +1,4 @@
 /** Every workflow the worker registers (the bundle's entry point). */
 export { installVib, installProgressQuery } from './installVib';
+export { remediateHost, remediationProgressQuery } from './remediateHost';
 export { fleetRollout, rolloutProgressQuery, pauseUpdate, resumeUpdate, abortUpdate, approveUpdate } from './fleetRollout';

@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, proxyLocalActivities } from '@temp
 import type * as activities from '../activities';
 import { INVALID_INPUT_TYPE } from './installResult';
 
-export const { checkInstallInput, checkRolloutInput } = proxyLocalActivities<typeof activities>({
+export const { checkInstallInput, checkRolloutInput, checkRemediationInput } = proxyLocalActivities<typeof activities>({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 5 },
   summary: 'validate the input',

@@ -19,7 +19,8 @@ export const DEFAULTS = {
   maxPollsPerRun: 500,
 } as const;
 
-function duration(min: number, max: number) {
+/** A duration as people write it ("30m" or seconds), to milliseconds within [min, max]. */
+export function durationMs(min: number, max: number) {
   return z.union([z.string(), z.number()]).transform((value, ctx) => {
     const ms = parseDurationMs(value);
     if (typeof ms === 'string') ctx.addIssue({ code: 'custom', message: ms });
@@ -48,10 +49,10 @@ export const installVibInputSchema = z
     bundleUri,
     installOptions: z.array(installOption).optional(),
     installOptionValues: z.array(z.string()).optional(),
-    pollInterval: duration(100, 600_000).prefault(DEFAULTS.pollInterval),
-    stallTimeout: duration(1_000, 7 * 86_400_000).prefault(DEFAULTS.stallTimeout),
-    deadline: duration(1_000, 30 * 86_400_000).prefault(DEFAULTS.deadline),
-    unreachableTimeout: duration(1_000, 86_400_000).prefault(DEFAULTS.unreachableTimeout),
+    pollInterval: durationMs(100, 600_000).prefault(DEFAULTS.pollInterval),
+    stallTimeout: durationMs(1_000, 7 * 86_400_000).prefault(DEFAULTS.stallTimeout),
+    deadline: durationMs(1_000, 30 * 86_400_000).prefault(DEFAULTS.deadline),
+    unreachableTimeout: durationMs(1_000, 86_400_000).prefault(DEFAULTS.unreachableTimeout),
     maxPollsPerRun: z.number().int().min(2).max(5_000).default(DEFAULTS.maxPollsPerRun),
     rolloutId: z.string().min(1).optional(),
     /** Internal: state carried across continue-as-new. */

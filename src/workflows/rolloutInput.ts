@@ -4,10 +4,16 @@
  * activity).
  */
 import { z } from 'zod';
-import { describeIssues, hostTargetSchema } from '../esxi/hostSchema';
+import { describeIssues, hostTargetSchema, vcenterTargetSchema } from '../esxi/hostSchema';
 import type { HostTarget } from '../esxi/model';
+import { DEFAULT_CIM_URL_TEMPLATE, hostOverrideSchema } from '../inventory/inventory';
+import type { VcenterHostSource } from '../inventory/vcenterHosts';
+import { resolveCountOrPercent, resolveLimits } from '../shared/countOrPercent';
 import { parseDurationMs } from '../shared/duration';
 import { installVibInputSchema, InvalidInputError } from './installInput';
+import { parseVibs, resolveRemediationPolicy, type RemediationPolicy, type Vib } from './remediationInput';
+
+export { resolveCountOrPercent, resolveLimits };
 
 /** Hosts carried inline; a larger fleet belongs in several rollouts (see README, Scale). */
 export const MAX_INLINE_HOSTS = 5_000;
@@ -26,11 +32,30 @@ const countOrPercent = (field: string, min: number) =>
 
 const duration = z.union([z.string(), z.number()]).refine((v) => typeof parseDurationMs(v) === 'number', 'must be a duration such as "30m" or "4h"');
 
+/** Hosts read from a vCenter when the rollout starts, by an activity (not carried in the input). */
+const fromVcenterSchema = z.strictObject({
+  vcenter: vcenterTargetSchema,
+  clusters: z.array(z.string().min(1)).optional(),
+  hosts: z.array(z.string().min(1)).optional(),
+  cimUrlTemplate: z.string().refine((t) => t.includes('{name}'), 'must contain {name}, e.g. https://{name}:5989').default(DEFAULT_CIM_URL_TEMPLATE),
+  overrides: z.array(hostOverrideSchema).default([]),
+});
+
 export const fleetRolloutInputSchema = z
   .strictObject({
     rolloutId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'must be 1-100 letters, digits, ".", "_", ":" or "-"'),
-    hosts: z.array(hostTargetSchema).min(1, 'must list at least one host').max(MAX_INLINE_HOSTS, `at most ${MAX_INLINE_HOSTS} hosts per rollout`),
-    bundleUri: z.string(),
+    hosts: z.array(hostTargetSchema).min(1, 'must list at least one host').max(MAX_INLINE_HOSTS, `at most ${MAX_INLINE_HOSTS} hosts per rollout`).optional(),
+    fromVcenter: fromVcenterSchema.optional(),
+    /** Absent only for a compliance check (dryRun with vibs). */
+    bundleUri: z.string().optional(),
+    /** Take each host through maintenance mode, reboot and verification (needs fromVcenter). */
+    remediate: z.unknown().optional(),
+    /** The VIBs the bundle brings: hosts that have them all are already compliant. */
+    vibs: z.unknown().optional(),
+    /** Hosts of one cluster remediated at once (default 1 when remediating). */
+    maxPerCluster: z.number().int().min(1).max(1_000).optional(),
+    /** Run only the pre-check on every host; change nothing. */
+    dryRun: z.boolean().default(false),
     installOptions: z.array(z.union([z.number(), z.string()])).optional(),
     installOptionValues: z.array(z.string()).optional(),
     pollInterval: z.union([z.string(), z.number()]).optional(),
@@ -59,8 +84,17 @@ export const fleetRolloutInputSchema = z
     resume: z.unknown().optional(),
   })
   .superRefine((input, ctx) => {
+    if ((input.hosts === undefined) === (input.fromVcenter === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'give either hosts, or fromVcenter to read them from a vCenter' });
+    }
+    if (input.remediate !== undefined && input.fromVcenter === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['remediate'], message: 'remediation goes through vCenter (maintenance mode, reboot): give fromVcenter' });
+    }
+    if (input.bundleUri === undefined && !(input.dryRun && input.vibs !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['bundleUri'], message: 'Required (only a compliance check, dryRun with vibs, goes without)' });
+    }
     const seen = new Map<string, number>();
-    input.hosts.forEach((host, index) => {
+    (input.hosts ?? []).forEach((host, index) => {
       const key = host.name.toLowerCase();
       if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['hosts', index, 'name'], message: `duplicate host "${host.name}" (also hosts[${seen.get(key)}])` });
       else seen.set(key, index);
@@ -72,10 +106,18 @@ export type FleetRolloutInput = Omit<z.input<typeof fleetRolloutInputSchema>, 'r
 
 export interface RolloutPlan {
   readonly rolloutId: string;
+  /** Inline hosts; empty when they come from a vCenter. */
   readonly hosts: readonly HostTarget[];
+  readonly fromVcenter?: VcenterHostSource;
   readonly install: Readonly<Record<string, unknown>>;
-  readonly maxConcurrency: number;
-  readonly maxFailures: number;
+  /** A count, or a share ("20%") resolved once the fleet is known. */
+  readonly maxConcurrency: number | string;
+  readonly maxFailures: number | string;
+  readonly remediation?: RemediationPolicy;
+  readonly vibs: readonly Vib[];
+  /** Hosts of one cluster at once; 0 means no limit. */
+  readonly maxPerCluster: number;
+  readonly dryRun: boolean;
   readonly abortOnBudget: 'drain' | 'cancel';
   readonly canary: readonly number[];
   readonly approveAfterCanary: boolean;
@@ -83,13 +125,6 @@ export interface RolloutPlan {
   readonly window?: { readonly startsUntil: number; readonly endsAt: number; readonly onEnd: 'finish' | 'cancel' };
   readonly hostRetries: { readonly count: number; readonly delayMs: number };
   readonly pageSize: number;
-}
-
-/** "20%" of 37 hosts -> 8 (at least `min`); a number stays as it is. */
-export function resolveCountOrPercent(value: number | string, total: number, round: 'up' | 'down', min: number): number {
-  if (typeof value === 'number') return value;
-  const share = (Number(value.replace('%', '')) / 100) * total;
-  return Math.max(min, round === 'up' ? Math.ceil(share) : Math.floor(share));
 }
 
 /**
@@ -101,7 +136,7 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
   if (!parsed.success) throw new InvalidInputError(`invalid rollout input:\n${describeIssues(parsed.error)}`);
   const input = parsed.data;
   const install = {
-    bundleUri: input.bundleUri,
+    ...(input.bundleUri !== undefined ? { bundleUri: input.bundleUri } : {}),
     ...(input.installOptions ? { installOptions: input.installOptions } : {}),
     ...(input.installOptionValues ? { installOptionValues: input.installOptionValues } : {}),
     ...(input.pollInterval !== undefined ? { pollInterval: input.pollInterval } : {}),
@@ -110,9 +145,12 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
     ...(input.unreachableTimeout !== undefined ? { unreachableTimeout: input.unreachableTimeout } : {}),
   };
   // The per-host settings must be valid installVib input (bundleUri, durations, options): check
-  // them once with installVib's own schema, against the first (already valid) host.
-  const installCheck = installVibInputSchema.safeParse({ host: input.hosts[0], ...install });
+  // them once with installVib's own schema, against a stand-in host.
+  const standIn: HostTarget = { name: 'esx-check', url: 'https://esx-check:5989', user: 'root', credential: 'env:CHECK' };
+  const installCheck = installVibInputSchema.safeParse({ host: standIn, bundleUri: 'file:///vmfs/volumes/ds/check.zip', ...install });
   if (!installCheck.success) throw new InvalidInputError(`invalid rollout input:\n${describeIssues(installCheck.error)}`);
+  const remediation = input.remediate !== undefined ? resolveRemediationPolicy(input.remediate, 'rollout input') : undefined;
+  const vibs = parseVibs(input.vibs, 'vibs');
 
   let window: RolloutPlan['window'];
   if (input.window) {
@@ -121,14 +159,19 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
     if (endsAt - cutoffMs <= now && !options.windowMayHavePassed) throw new InvalidInputError('invalid rollout input:\nwindow: the window (less its cutoff) has already passed');
     window = { startsUntil: endsAt - cutoffMs, endsAt, onEnd: input.window.onEnd };
   }
-  const total = input.hosts.length;
-  const hosts = input.order === 'name' ? [...input.hosts].sort((a, b) => a.name.localeCompare(b.name)) : input.hosts;
+  const inline = input.hosts ?? [];
+  const hosts = input.order === 'name' ? [...inline].sort((a, b) => a.name.localeCompare(b.name)) : inline;
+  const limits = input.fromVcenter ? { maxConcurrency: input.maxConcurrency, maxFailures: input.maxFailures } : resolveLimits(input, inline.length);
   return {
     rolloutId: input.rolloutId,
     hosts,
+    ...(input.fromVcenter ? { fromVcenter: input.fromVcenter } : {}),
     install,
-    maxConcurrency: Math.min(resolveCountOrPercent(input.maxConcurrency, total, 'up', 1), 1_000),
-    maxFailures: resolveCountOrPercent(input.maxFailures, total, 'down', 0),
+    ...limits,
+    ...(remediation ? { remediation } : {}),
+    vibs,
+    maxPerCluster: input.maxPerCluster ?? (remediation ? 1 : 0),
+    dryRun: input.dryRun,
     abortOnBudget: input.abortOnBudget,
     canary: input.canary,
     approveAfterCanary: input.approveAfterCanary,

@@ -7,14 +7,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import * as workflows from '../../src/workflows';
-import { HISTORY_FIXTURES } from '../support/histories';
+import { fixtureWorkflowIds, HISTORY_FIXTURES } from '../support/histories';
 import { workflowBundlePath } from '../support/temporal';
 
 describe('committed workflow histories', () => {
   it('cover every workflow type and replay without nondeterminism', async () => {
-    const files = (await readdir(HISTORY_FIXTURES)).filter((f) => f.endsWith('.json')).sort();
+    const ids = await fixtureWorkflowIds();
+    const files = (await readdir(HISTORY_FIXTURES)).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json').sort();
     const histories = await Promise.all(files.map(async (file) => ({
-      workflowId: file,
+      workflowId: ids[file] ?? file,
       history: JSON.parse(await readFile(path.join(HISTORY_FIXTURES, file), 'utf8')) as object,
     })));
     const typeOf = (history: object) => {

@@ -3,12 +3,18 @@
  * committed fixtures the replay test checks the current code against. Fixtures are (re)written
  * by the tests that produce them when VIBFLOW_RECORD_HISTORIES=1.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 export const HISTORY_FIXTURES = path.resolve(__dirname, '../fixtures/histories');
+/** The workflow id each fixture ran under: code that derives ids from its own replays only with it. */
+const WORKFLOW_IDS = path.join(HISTORY_FIXTURES, 'workflow-ids.json');
+
+export async function fixtureWorkflowIds(): Promise<Record<string, string>> {
+  return JSON.parse(await readFile(WORKFLOW_IDS, 'utf8').catch(() => '{}')) as Record<string, string>;
+}
 
 export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
@@ -35,8 +41,11 @@ export async function recordHistoryFixture(client: Client, name: string, handle:
   if (!process.env.VIBFLOW_RECORD_HISTORIES) return;
   await mkdir(HISTORY_FIXTURES, { recursive: true });
   const runs = await runHistories(client, handle);
+  const ids = await fixtureWorkflowIds();
   for (const [index, run] of runs.entries()) {
-    const suffix = runs.length > 1 ? `.run${index + 1}` : '';
-    await writeFile(path.join(HISTORY_FIXTURES, `${name}${suffix}.json`), historyToJSON(run.history));
+    const file = `${name}${runs.length > 1 ? `.run${index + 1}` : ''}.json`;
+    await writeFile(path.join(HISTORY_FIXTURES, file), historyToJSON(run.history));
+    ids[file] = run.workflowId;
   }
+  await writeFile(WORKFLOW_IDS, `${JSON.stringify(Object.fromEntries(Object.entries(ids).sort()), null, 2)}\n`);
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { findHost, hostList, InventoryError, loadInventory } from '../../src/inventory/inventory';
+import { findHost, hostList, InventoryError, loadInventory } from '../../../src/inventory/inventory';
 
 const host = (name: string, extra: Record<string, unknown> = {}) => ({ name, url: `https://${name}.lab:5989`, user: 'root', credential: 'env:ESX_PW', ...extra });
 
@@ -36,6 +36,24 @@ describe('inventory files', () => {
     [{ version: 1, hosts: [] }, 'hosts: must list at least one host'],
     ['{ not json', 'not valid JSON'],
   ])('refuses a bad inventory with a message naming the field (%#)', async (content, message) => {
+    const err = await load(content).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InventoryError);
+    expect((err as Error).message).toContain(message);
+    expect((err as Error).message).not.toContain('hunter2');
+  });
+
+  it('reads an inventory that names a vCenter: per-host overrides are partial, the CIM URL template defaults', async () => {
+    const inventory = await load({ version: 1, vcenter: { url: 'https://vc01.lab/sdk', user: 'svc@vsphere.local', credential: 'env:VC_PW', tls: { thumbprint: 'AB'.repeat(32) } }, hosts: [{ name: 'esx-01', url: 'https://10.0.0.1:5989' }] });
+    expect(inventory).toMatchObject({ cimUrlTemplate: 'https://{name}:5989', hosts: [{ name: 'esx-01', url: 'https://10.0.0.1:5989' }] });
+    await expect(load({ ...(inventory as object), hosts: [] }).then((i) => hostList(i as Awaited<ReturnType<typeof loadInventory>>, 'v.json'))).rejects.toThrow(/names a vCenter: its hosts are read when a rollout starts/);
+  });
+
+  it.each([
+    [{ version: 1, vcenter: { url: 'http://vc01.lab/sdk', user: 'u', credential: 'env:VC_PW' } }, 'vcenter.url: vCenter is reached over https only'],
+    [{ version: 1, vcenter: { url: 'https://vc01.lab/sdk', user: 'u', credential: 'hunter2' } }, 'vcenter.credential: must be a reference'],
+    [{ version: 1, vcenter: { url: 'https://vc01.lab/sdk', user: 'u', credential: 'env:VC_PW' }, cimUrlTemplate: 'https://esx:5989' }, 'cimUrlTemplate: must be a URL containing {name}'],
+    [{ version: 1, vcenter: { url: 'https://vc01.lab/sdk', user: 'u', credential: 'env:VC_PW' }, hosts: [{ name: 'esx-01', credential: 'env:X' }] }, 'hosts[0].user: required with credential'],
+  ])('refuses a bad vCenter inventory naming the field (%#)', async (content, message) => {
     const err = await load(content).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InventoryError);
     expect((err as Error).message).toContain(message);
