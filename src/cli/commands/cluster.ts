@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { clusterDown, clusterStatus, clusterUp, type ClusterStatus } from '../../devserver/cluster/cluster';
-import { DEFAULT_CLUSTER_DIR, DEFAULT_PORTS } from '../../devserver/cluster/layout';
-import { portArg } from '../numberArg';
+import { DEFAULT_CLUSTER_DIR, DEFAULT_PORTS, MAX_FIRST_NODE_PORT } from '../../devserver/cluster/layout';
+import { numberArg, portArg } from '../numberArg';
 
 interface DirFlags {
   dir?: string;
@@ -40,8 +40,8 @@ function statusText(status: ClusterStatus): string {
   ].join('\n');
 }
 
-const portOption = (flag: string, what: string, fallback: number) =>
-  new Option(`${flag} <port>`, `${what} (default: ${fallback}, then the last one used)`).argParser(portArg(flag));
+const portOption = (flag: string, what: string, fallback: number, parse = portArg(flag)) =>
+  new Option(`${flag} <port>`, `${what} (default: ${fallback}, then the last one used)`).argParser(parse);
 
 export function registerCluster(program: Command): void {
   const cluster = program
@@ -55,7 +55,14 @@ export function registerCluster(program: Command): void {
       .addOption(portOption('--port', 'the client address: a proxy in front of both frontends', DEFAULT_PORTS.client))
       .addOption(portOption('--ui-port', 'Web UI', DEFAULT_PORTS.ui))
       .addOption(portOption('--pg-port', 'PostgreSQL', DEFAULT_PORTS.postgres))
-      .addOption(portOption('--node-ports', 'the first of 20 consecutive ports for the two server nodes', DEFAULT_PORTS.nodes)),
+      .addOption(
+        portOption(
+          '--node-ports',
+          `the first of 20 consecutive ports for the two server nodes, at most ${MAX_FIRST_NODE_PORT} (Temporal stores membership ports as a smallint)`,
+          DEFAULT_PORTS.nodes,
+          numberArg('--node-ports', 1, MAX_FIRST_NODE_PORT, true),
+        ),
+      ),
   ).action(async (flags: UpFlags) => {
     const started = Date.now();
     const { status, started: parts } = await clusterUp({

@@ -16,6 +16,9 @@ export interface ClusterPorts {
 
 export const DEFAULT_PORTS: ClusterPorts = { client: 7233, ui: 8080, postgres: 55432, nodes: 7240 };
 
+/** Temporal keeps membership ports in a smallint column: every node port must stay below 32768. */
+export const MAX_FIRST_NODE_PORT = 32_767 - 19;
+
 export const NODE_NAMES = ['node-1', 'node-2'] as const;
 export type NodeName = (typeof NODE_NAMES)[number];
 
