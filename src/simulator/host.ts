@@ -7,8 +7,13 @@ import type { CimInstance, CimInstanceName, CimProperty, CimType } from '../cim/
 import { cimInterval, cimTimestamp } from '../cim/values';
 import { IMPLEMENTATION, INTEROP } from './classes';
 
-export type FailureCategory = 'dependency' | 'acceptance' | 'space' | 'validation' | 'maintenance-mode' | 'live-install' | 'uri-not-accessible';
-export const FAILURE_CATEGORIES: readonly FailureCategory[] = ['dependency', 'acceptance', 'space', 'validation', 'maintenance-mode', 'live-install', 'uri-not-accessible'];
+/**
+ * How installs on a host fail: esxupdate's error categories, a URI the host cannot read, and
+ * revert-on-reboot (the install succeeds, but the next boot comes up on the old image, as when
+ * a boot bank did not take: only verifying the software after the reboot catches it).
+ */
+export type FailureCategory = 'dependency' | 'acceptance' | 'space' | 'validation' | 'maintenance-mode' | 'live-install' | 'uri-not-accessible' | 'revert-on-reboot';
+export const FAILURE_CATEGORIES: readonly FailureCategory[] = ['dependency', 'acceptance', 'space', 'validation', 'maintenance-mode', 'live-install', 'uri-not-accessible', 'revert-on-reboot'];
 
 /** Fleet-wide behaviour, shared by reference so the control endpoint can change it live. */
 export interface FleetBehaviour {
@@ -25,7 +30,7 @@ interface Failure {
 }
 
 // esxupdate's own wording, by category; scan-time problems surface early, the rest at the end.
-const FAILURES: Readonly<Record<Exclude<FailureCategory, 'uri-not-accessible'>, Failure>> = {
+const FAILURES: Readonly<Record<Exclude<FailureCategory, 'uri-not-accessible' | 'revert-on-reboot'>, Failure>> = {
   dependency: { at: 0.3, description: (b) => `[DependencyError] VIB VMW_bootbank_${b} requires esx-version >= 8.0.3, but the requirement cannot be satisfied within the ImageProfile. Please refer to the log file for more details.` },
   acceptance: { at: 0.3, description: (b) => `[AcceptanceConfigError] VIB VMW_bootbank_${b}'s acceptance level is community, which is not compliant with the ImageProfile acceptance level partner. To change the host acceptance level, use the 'esxcli software acceptance set' command.` },
   validation: { at: 0.3, description: (b) => `[VibValidationError] VIB (VMW_bootbank_${b}) failed a check of extensibility rules to acceptance level 'partner': descriptor.xml is not valid.` },
@@ -59,6 +64,8 @@ interface Job {
   readonly failure?: Failure;
   /** Already installed: the job succeeds without changing the host. */
   readonly unchanged: boolean;
+  /** Succeeds, but the boot bank does not take: the next boot rolls it back. */
+  readonly revertsOnReboot: boolean;
   applied: boolean;
   /** Set when a reboot lost the job before it ended. */
   lostAt?: number;
@@ -87,15 +94,27 @@ export class SimulatedHost {
   readonly capabilities: CimInstanceName;
   readonly profiles: readonly CimInstance[];
   private readonly software = new Map<string, Software>();
+  /** The software the host booted with, and whether the boot bank written since then takes. */
+  private bootImage = new Map<string, Software>();
+  private bootBankTakes = true;
   private readonly jobs: Job[] = [];
   private jobSeq = 0;
+  /** CIM services tickets vCenter issued for this host: ticket -> expiry (epoch ms). */
+  private readonly tickets = new Map<string, number>();
   failure: FailureCategory | undefined;
+  /** Models a host that refuses CIM services tickets (e.g. its ticket verifier is down). */
+  refusesTickets = false;
   readonly counters = {
     installFromUri: 0,
     operations: {} as Record<string, number>,
     /** Epoch ms of the latest request of each operation. */
     lastRequestAt: {} as Record<string, number>,
     faultsInjected: 0,
+    reboots: 0,
+    /** Requests authenticated by a CIM services ticket. */
+    ticketLogins: 0,
+    /** Requests whose ticket (user name = password) was not accepted. */
+    ticketsRefused: 0,
   };
 
   constructor(readonly name: string, private readonly behaviour: FleetBehaviour) {
@@ -123,6 +142,7 @@ export class SimulatedHost {
     for (const [sw, version] of [['esx-base', '8.0.2-0.0.22380479'], ['esx-update', '8.0.2-0.0.22380479'], ['vmware-esx-esxcli-nvme-plugin', '1.2.0.52-1vmw.802.0.0.22380479']]) {
       this.addSoftware(sw, version, 'VMware');
     }
+    this.bootImage = new Map(this.software);
   }
 
   private addSoftware(name: string, version: string, vendor: string): void {
@@ -140,6 +160,7 @@ export class SimulatedHost {
       if (!job.applied && !job.failure && !job.lostAt && now >= this.endOf(job)) {
         job.applied = true;
         if (!job.unchanged) this.addSoftware(job.bundle.name, job.bundle.version, 'vibflow');
+        if (job.revertsOnReboot) this.bootBankTakes = false;
       }
     }
   }
@@ -162,7 +183,7 @@ export class SimulatedHost {
     if (this.failure === 'uri-not-accessible' || !uri.startsWith('file:///vmfs/volumes/')) return { returnCode: 4107 };
     if (this.running(now)) return { returnCode: 6 };
     const bundle = bundleIdentity(uri);
-    const failure = this.failure ? FAILURES[this.failure] : undefined;
+    const failure = this.failure && this.failure !== 'revert-on-reboot' ? FAILURES[this.failure] : undefined;
     const job: Job = {
       id: `${this.name}:job:${++this.jobSeq}`,
       uri,
@@ -171,6 +192,7 @@ export class SimulatedHost {
       durationMs: this.behaviour.installSeconds * 1000,
       ...(failure ? { failure } : {}),
       unchanged: this.software.get(bundle.name)?.version === bundle.version,
+      revertsOnReboot: this.failure === 'revert-on-reboot',
       applied: false,
     };
     this.jobs.push(job);
@@ -293,11 +315,38 @@ export class SimulatedHost {
     ];
   }
 
-  /** A reboot: running installs are lost (not applied) and job records are gone. */
+  /**
+   * A reboot: running installs are lost (not applied), job records and tickets are gone, and
+   * the host boots the image in its boot bank (the old one when that did not take).
+   */
   reboot(): void {
     const now = this.behaviour.now();
     this.advance(now);
     for (const job of this.jobs) if (!job.lostAt && (now < this.endOf(job) || this.visible(job, now))) job.lostAt = now;
+    if (!this.bootBankTakes) {
+      this.software.clear();
+      for (const [name, sw] of this.bootImage) this.software.set(name, sw);
+    }
+    this.bootImage = new Map(this.software);
+    this.bootBankTakes = true;
+    this.tickets.clear();
+    this.counters.reboots++;
+  }
+
+  /** A ticket from vCenter's AcquireCimServicesTicket: valid as user name and password until it expires or the host reboots. */
+  registerTicket(ticket: string, lifetimeSeconds: number): void {
+    const now = this.behaviour.now();
+    for (const [known, expiresAt] of this.tickets) if (expiresAt <= now) this.tickets.delete(known);
+    this.tickets.set(ticket, now + lifetimeSeconds * 1000);
+  }
+
+  /** Whether a ticket logs in now; counts the login or the refusal. */
+  acceptTicket(ticket: string): boolean {
+    const expiresAt = this.tickets.get(ticket);
+    const accepted = !this.refusesTickets && expiresAt !== undefined && this.behaviour.now() < expiresAt;
+    if (accepted) this.counters.ticketLogins++;
+    else this.counters.ticketsRefused++;
+    return accepted;
   }
 
   jobRecords(): JobRecord[] {
@@ -319,5 +368,8 @@ export class SimulatedHost {
     this.counters.operations = {};
     this.counters.lastRequestAt = {};
     this.counters.faultsInjected = 0;
+    this.counters.reboots = 0;
+    this.counters.ticketLogins = 0;
+    this.counters.ticketsRefused = 0;
   }
 }

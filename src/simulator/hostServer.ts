@@ -1,6 +1,6 @@
 /**
- * The CIM server of one simulated host: POST /cimom over HTTP(S), HTTP Basic auth, SFCB's
- * header rules (411 without Content-Length, 417 on Expect, 400 + CIMError on bad headers), its
+ * The CIM server of one simulated host: POST /cimom over HTTP(S), HTTP Basic auth (the root
+ * password, or a CIM services ticket from vCenter as user name and password), SFCB's header rules (411 without Content-Length, 417 on Expect, 400 + CIMError on bad headers), its
  * keep-alive limits, and injected transport faults.
  */
 import http from 'node:http';
@@ -50,6 +50,11 @@ export class HostServer {
 
   get thumbprint(): string | undefined {
     return this.options.certificate?.thumbprint;
+  }
+
+  /** The certificate as vCenter knows it (config.certificate). */
+  get certificatePem(): string | undefined {
+    return this.options.certificate?.certPem;
   }
 
   get url(): string {
@@ -116,7 +121,7 @@ export class HostServer {
     if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST' }).end();
     if ((req.url ?? '').split('?')[0] !== '/cimom') return void res.writeHead(404).end();
     if (req.headers['content-length'] === undefined) return void res.writeHead(411).end();
-    if (req.headers.authorization !== this.expectedAuthorization) {
+    if (!this.authorized(req.headers.authorization)) {
       return void res.writeHead(401, { 'www-authenticate': 'Basic realm="cimom"', 'content-length': '0' }).end();
     }
     const fault = this.options.pickFault();
@@ -164,6 +169,16 @@ export class HostServer {
       cimoperation: 'MethodResponse',
     });
     res.end(xml);
+  }
+
+  private authorized(authorization: string | undefined): boolean {
+    if (authorization === this.expectedAuthorization) return true;
+    const basic = /^Basic (.+)$/i.exec(authorization ?? '');
+    const decoded = basic ? Buffer.from(basic[1], 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    // A ticket is sent as both user name and password.
+    const ticket = colon > 0 && decoded.slice(0, colon) === decoded.slice(colon + 1) ? decoded.slice(0, colon) : undefined;
+    return ticket !== undefined && this.host.acceptTicket(ticket);
   }
 
   private async readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
