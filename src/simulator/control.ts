@@ -1,7 +1,10 @@
 /**
- * The simulator's control endpoint, for tests and chaos scripts in other processes:
- * GET /stats, POST /reset, POST /hosts/NAME/reboot?seconds=S, POST /hosts/NAME/fail
- * {"category": ...|null}, POST /fault-rate {"rate": 0.2}, POST /invoke-delay {"ms": 3000}.
+ * The simulator's control endpoint, for tests and chaos scripts in other processes, and for the
+ * vCenter simulator: GET /stats (with each host's vCenter view when one runs), POST /reset,
+ * POST /hosts/NAME/reboot?seconds=S, POST /hosts/NAME/fail {"category": ...|null},
+ * POST /hosts/NAME/tickets {"ticket": T, "seconds": 120} (a CIM services ticket for that host),
+ * POST /hosts/NAME/refuse-tickets {"refuse": true}, POST /fault-rate {"rate": 0.2},
+ * POST /invoke-delay {"ms": 3000}. Errors name the field, never echo a ticket.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,17 +25,29 @@ async function jsonBody(req: http.IncomingMessage): Promise<Record<string, unkno
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
+const HOST_ACTION = /^\/hosts\/([^/]+)\/(reboot|fail|tickets|refuse-tickets)$/;
+
 function route(simulator: Simulator, method: string, url: URL, body: Record<string, unknown>): unknown {
-  const hostAction = /^\/hosts\/([^/]+)\/(reboot|fail)$/.exec(url.pathname);
-  if (method === 'GET' && url.pathname === '/stats') return simulator.stats();
+  const hostAction = HOST_ACTION.exec(url.pathname);
+  const host = hostAction ? decodeURIComponent(hostAction[1]) : '';
+  if (method === 'GET' && url.pathname === '/stats') return simulator.statsWithVcenter();
   if (method === 'POST' && url.pathname === '/reset') return simulator.reset();
   if (method === 'POST' && url.pathname === '/fault-rate') return simulator.setFaultRate(Number(body.rate));
   if (method === 'POST' && url.pathname === '/invoke-delay') return simulator.setInvokeDelayMs(Number(body.ms));
-  if (method === 'POST' && hostAction?.[2] === 'reboot') return simulator.rebootHost(decodeURIComponent(hostAction[1]), Number(url.searchParams.get('seconds') ?? 10));
+  if (method === 'POST' && hostAction?.[2] === 'reboot') return simulator.rebootHost(host, Number(url.searchParams.get('seconds') ?? 10));
   if (method === 'POST' && hostAction?.[2] === 'fail') {
     const category = body.category ?? null;
     if (category !== null && !FAILURE_CATEGORIES.includes(category as FailureCategory)) throw new Error(`category: must be one of ${FAILURE_CATEGORIES.join(', ')} or null`);
-    return simulator.setFailure(decodeURIComponent(hostAction[1]), category as FailureCategory | null);
+    return simulator.setFailure(host, category as FailureCategory | null);
+  }
+  if (method === 'POST' && hostAction?.[2] === 'tickets') {
+    if (typeof body.ticket !== 'string' || body.ticket === '') throw new Error('ticket: must be a non-empty string');
+    if (typeof body.seconds !== 'number' || !(body.seconds > 0)) throw new Error('seconds: must be a number > 0');
+    return simulator.registerTicket(host, body.ticket, body.seconds);
+  }
+  if (method === 'POST' && hostAction?.[2] === 'refuse-tickets') {
+    if (typeof body.refuse !== 'boolean') throw new Error('refuse: must be true or false');
+    return simulator.setRefuseTickets(host, body.refuse);
   }
   return undefined;
 }
@@ -42,9 +57,9 @@ export async function startControlServer(simulator: Simulator, port: number): Pr
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://control');
-        const known = /^\/(stats|reset|fault-rate|invoke-delay|hosts\/[^/]+\/(reboot|fail))$/.test(url.pathname);
+        const known = /^\/(stats|reset|fault-rate|invoke-delay)$/.test(url.pathname) || HOST_ACTION.test(url.pathname);
         if (!known) return void res.writeHead(404).end();
-        const result = route(simulator, req.method ?? 'GET', url, await jsonBody(req));
+        const result = await route(simulator, req.method ?? 'GET', url, await jsonBody(req));
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result ?? { ok: true }));
       } catch (err) {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (err as Error).message }));

@@ -1,20 +1,26 @@
 /**
  * A simulated ESXi fleet speaking real CIM-XML over real sockets: each host on its own loopback
- * address, HTTPS with its own self-signed certificate, plus a control endpoint with counters.
+ * address, HTTPS with its own self-signed certificate, plus a control endpoint with counters;
+ * with `vcenter`, a simulated vCenter (VMware's vcsim, extended) managing the same hosts.
  * Used by the demo, the tests and the benchmarks; never imported by product code.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { HostListInventory } from '../inventory/inventory';
+import type { HostListInventory, VcenterInventory } from '../inventory/inventory';
 import { makeHostCertificate } from './certificates';
 import { startControlServer, type ControlServer } from './control';
 import { SimulatedHost, type FailureCategory, type FleetBehaviour, type JobRecord } from './host';
 import { FAULTS, HostServer, type Fault } from './hostServer';
+import { startVcenter, vcenterInventory, type SimulatedVcenter, type VcenterInfo, type VcenterOptions } from './vcenter';
+import type { VcenterFault, VcenterHostStats } from './vcenterProcess';
 
 export type { FailureCategory } from './host';
 export { FAILURE_CATEGORIES } from './host';
+export type { VcenterInfo, VcenterOptions } from './vcenter';
+export type { VcenterFault, VcenterHostStats } from './vcenterProcess';
+export { VCENTER_FAULTS } from './vcenterProcess';
 
 export interface SimulatorOptions {
   readonly hosts: number;
@@ -34,8 +40,12 @@ export interface SimulatorOptions {
   /** Name of an environment variable holding the password; the inventory then refers to it. */
   readonly passwordEnv?: string;
   readonly inventoryFile?: string;
-  /** Port of the control endpoint (0 = ephemeral); undefined = no control endpoint. */
+  /** Port of the control endpoint (0 = ephemeral); undefined = none, or an ephemeral one with vcenter. */
   readonly controlPort?: number;
+  /** Also start a simulated vCenter managing these hosts (the inventory file then names it). */
+  readonly vcenter?: VcenterOptions;
+  /** Told what happens on the way, e.g. that the vCenter simulator is being built. */
+  readonly log?: (line: string) => void;
 }
 
 export interface SimulatedHostInfo {
@@ -53,6 +63,13 @@ export interface HostStats {
   readonly faultsInjected: number;
   readonly jobs: readonly JobRecord[];
   readonly down: boolean;
+  readonly reboots: number;
+  /** Requests authenticated by a CIM services ticket, and requests whose ticket was refused. */
+  readonly ticketLogins: number;
+  readonly ticketsRefused: number;
+  readonly refusesTickets: boolean;
+  /** The host as vCenter sees it (statsWithVcenter only). */
+  readonly vcenter?: VcenterHostStats;
 }
 
 export interface SimulatorStats {
@@ -70,13 +87,22 @@ export interface Simulator {
   readonly hosts: readonly SimulatedHostInfo[];
   readonly inventory: HostListInventory;
   readonly controlUrl?: string;
+  /** With the vcenter option: how to reach it, and the inventory that names it. */
+  readonly vcenter?: VcenterInfo;
+  readonly vcenterInventory?: VcenterInventory;
   stats(): SimulatorStats;
+  /** stats() with each host's vCenter view when a vCenter runs. */
+  statsWithVcenter(): Promise<SimulatorStats>;
   reset(): void;
   setFailure(host: string, category: FailureCategory | null): void;
   setFaultRate(rate: number): void;
   setInvokeDelayMs(ms: number): void;
   setInstallSeconds(seconds: number): void;
   rebootHost(host: string, seconds: number): void;
+  /** A CIM services ticket the host accepts as user name and password for `seconds`. */
+  registerTicket(host: string, ticket: string, seconds: number): void;
+  setRefuseTickets(host: string, refuse: boolean): void;
+  setVcenterFault(host: string, fault: VcenterFault | null): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -174,13 +200,30 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const jobs = s.host.jobRecords();
       allJobs.push(...jobs);
       requests += Object.values(s.host.counters.operations).reduce((a, b) => a + b, 0);
-      perHost[s.host.name] = { installFromUri: s.host.counters.installFromUri, operations: { ...s.host.counters.operations }, lastRequestAt: { ...s.host.counters.lastRequestAt }, faultsInjected: s.host.counters.faultsInjected, jobs, down: s.down };
+      const { counters } = s.host;
+      perHost[s.host.name] = {
+        installFromUri: counters.installFromUri,
+        operations: { ...counters.operations },
+        lastRequestAt: { ...counters.lastRequestAt },
+        faultsInjected: counters.faultsInjected,
+        jobs,
+        down: s.down,
+        reboots: counters.reboots,
+        ticketLogins: counters.ticketLogins,
+        ticketsRefused: counters.ticketsRefused,
+        refusesTickets: s.host.refusesTickets,
+      };
     }
     const sum = (pick: (h: HostStats) => number) => Object.values(perHost).reduce((total, h) => total + pick(h), 0);
     return { hosts: perHost, fleet: { installFromUri: sum((h) => h.installFromUri), requests, faultsInjected: sum((h) => h.faultsInjected), peakConcurrentJobs: peakConcurrency(allJobs, now) } };
   };
 
   let control: ControlServer | undefined;
+  let vcenter: SimulatedVcenter | undefined;
+  const runningVcenter = () => {
+    if (!vcenter) throw new Error('no simulated vCenter: start the simulator with the vcenter option');
+    return vcenter;
+  };
   const simulator: Simulator = {
     hosts,
     inventory: {
@@ -194,6 +237,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       })),
     },
     stats,
+    statsWithVcenter: async () => {
+      const cim = stats();
+      if (!vcenter) return cim;
+      const seen = await vcenter.process.stats();
+      return { ...cim, hosts: Object.fromEntries(Object.entries(cim.hosts).map(([name, host]) => [name, { ...host, vcenter: seen[name] }])) };
+    },
     reset: () => servers.forEach((s) => s.host.resetCounters()),
     setFailure: (name, category) => {
       server(name).host.failure = category ?? undefined;
@@ -209,16 +258,34 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       behaviour.installSeconds = seconds;
     },
     rebootHost: (name, seconds) => server(name).reboot(seconds),
+    registerTicket: (name, ticket, seconds) => server(name).host.registerTicket(ticket, seconds),
+    setRefuseTickets: (name, refuse) => {
+      server(name).host.refusesTickets = refuse;
+    },
+    setVcenterFault: (name, fault) => runningVcenter().process.setFault(name, fault),
     stop: async () => {
+      await vcenter?.process.stop();
       await control?.close();
       await stopAll();
       await credential.cleanup();
     },
   };
-  if (options.controlPort !== undefined) {
-    control = await startControlServer(simulator, options.controlPort);
-    Object.assign(simulator, { controlUrl: control.url, inventory: { ...simulator.inventory, controlUrl: control.url } });
+  try {
+    const controlPort = options.controlPort ?? (options.vcenter ? 0 : undefined);
+    if (controlPort !== undefined) {
+      control = await startControlServer(simulator, controlPort);
+      Object.assign(simulator, { controlUrl: control.url, inventory: { ...simulator.inventory, controlUrl: control.url } });
+    }
+    if (options.vcenter && control) {
+      const endpoints = servers.map((s) => ({ name: s.host.name, url: s.url, ...(s.certificatePem ? { certificatePem: s.certificatePem } : {}) }));
+      vcenter = await startVcenter({ options: options.vcenter, hosts: endpoints, password, credential: credential.reference, cimControlUrl: control.url, log: options.log ?? (() => undefined) });
+      Object.assign(simulator, { vcenter: vcenter.info, vcenterInventory: vcenterInventory(vcenter.info, endpoints, control.url) });
+    }
+  } catch (err) {
+    await simulator.stop();
+    throw err;
   }
-  if (options.inventoryFile) await writeFile(options.inventoryFile, `${JSON.stringify(simulator.inventory, null, 2)}\n`);
+  const written = simulator.vcenterInventory ?? simulator.inventory;
+  if (options.inventoryFile) await writeFile(options.inventoryFile, `${JSON.stringify(written, null, 2)}\n`);
   return simulator;
 }
