@@ -106,6 +106,11 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
+/** The name of the n-th simulated host (from 0): esx-001, esx-002, ... */
+export function simulatedHostName(n: number): string {
+  return `esx-${String(n + 1).padStart(3, '0')}`;
+}
+
 /** 127.20.0.1 + 300 -> 127.20.1.45 */
 export function nthAddress(base: string, n: number): string {
   const parts = base.split('.').map(Number);
@@ -168,7 +173,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
   try {
     for (let i = 0; i < options.hosts; i++) {
-      const name = `esx-${String(i + 1).padStart(3, '0')}`;
+      const name = simulatedHostName(i);
       const ip = nthAddress(addressBase, i);
       const host = new SimulatedHost(name, behaviour);
       host.failure = options.failures?.[name];
