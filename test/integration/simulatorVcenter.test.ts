@@ -317,7 +317,6 @@ describe('vCenter simulator beside the CIM hosts', () => {
     expect(await govc.property(hostPath('esx-004'), 'runtime.inMaintenanceMode')).toBe('false');
 
     await simulator.setVcenterFault('esx-004', null);
-    await sleep(300); // the simulator notices a cancel on its next progress tick (100 ms)
     await enterMaintenance('esx-004');
     expect((await govc(['host.maintenance.exit', hostPath('esx-004')])).code).toBe(0);
     expect((await vcenterView('esx-004')).maintenance).toHaveLength(1);

@@ -31,7 +31,7 @@ type remediableHost struct {
 	fault Fault
 	// From the start of a reboot until the host is back (forever with never-back).
 	down bool
-	// The maintenance-mode or reboot task running on the host, if any.
+	// The latest maintenance-mode or reboot task; the host takes no other while it runs.
 	activeTask  *simulator.Task
 	counters    hostCounters
 	maintenance []maintenanceInterval
@@ -86,15 +86,27 @@ func (h *remediableHost) checkConnected() *refusal {
 	return nil
 }
 
-// checkFree refuses while another host task runs, or while the host is not connected.
-func (h *remediableHost) checkFree() *refusal {
+// checkFree refuses while another host task runs (a cancelled one no longer does), or while
+// the host is not connected.
+func (h *remediableHost) checkFree(ctx *simulator.Context) *refusal {
 	if refused := h.checkConnected(); refused != nil {
 		return refused
 	}
-	if h.activeTask != nil {
-		return taskInProgress(h.activeTask)
+	if task := h.activeTask; task != nil {
+		running := false
+		ctx.WithLock(task, func() { running = !taskEnded(task) })
+		if running {
+			return taskInProgress(task)
+		}
 	}
 	return nil
+}
+
+// release forgets the host's task once it ended, unless a newer one took its place.
+func (h *remediableHost) release(task *simulator.Task) {
+	if h.activeTask == task {
+		h.activeTask = nil
+	}
 }
 
 func (h *remediableHost) EnterMaintenanceModeTask(ctx *simulator.Context, req *types.EnterMaintenanceMode_Task) soap.HasFault {
@@ -117,7 +129,7 @@ func (h *remediableHost) maintenanceTask(ctx *simulator.Context, enter bool, tim
 		method = "enterMaintenanceModeTask"
 	}
 	task := startTask(ctx, h.HostSystem, method, true)
-	refused := h.checkFree()
+	refused := h.checkFree(ctx)
 	if refused == nil && h.Runtime.InMaintenanceMode == enter {
 		refused = notInRightState
 	}
@@ -159,7 +171,7 @@ func (h *remediableHost) runMaintenance(task *simulator.Task, enter bool, timeou
 					setProgress(ctx, task, percentOf(elapsed, h.fleet.maintenanceTime))
 					return
 				}
-				h.activeTask = nil
+				h.release(task)
 				ended = true
 			})
 		})
@@ -187,7 +199,7 @@ func (h *remediableHost) setMaintenanceMode(ctx *simulator.Context, on bool) {
 // then notResponding for the reboot time and comes back with a later bootTime.
 func (h *remediableHost) RebootHostTask(ctx *simulator.Context, req *types.RebootHost_Task) soap.HasFault {
 	task := startTask(ctx, h.HostSystem, "rebootHostTask", false)
-	refused := h.checkFree()
+	refused := h.checkFree(ctx)
 	switch {
 	case refused != nil:
 	case !h.Capability.RebootSupported:
@@ -214,7 +226,7 @@ func (h *remediableHost) reboot(task *simulator.Task, neverBack bool) {
 	}
 	err := h.fleet.cim.reboot(h.Name, cimDowntime)
 	h.locked(func(ctx *simulator.Context) {
-		h.activeTask = nil
+		h.release(task)
 		if err != nil {
 			finishTask(ctx, task, systemError(err))
 			return
