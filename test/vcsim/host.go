@@ -61,11 +61,16 @@ func runtimeChange(name string, value any) []types.PropertyChange {
 	return []types.PropertyChange{{Name: "runtime." + name, Val: value}, {Name: "summary.runtime." + name, Val: value}}
 }
 
-// setFault injects a fault (or clears it with NoFault) and updates what it shows in the inventory.
+// setFault injects a fault (or clears it with NoFault).
 func (h *remediableHost) setFault(ctx *simulator.Context, fault Fault) {
 	h.fault = fault
+	h.showState(ctx)
+}
+
+// showState brings connectionState and rebootSupported in line with the fault and reboots.
+func (h *remediableHost) showState(ctx *simulator.Context) {
 	state := types.HostSystemConnectionStateConnected
-	if fault == FaultDisconnected {
+	if h.fault == FaultDisconnected {
 		state = types.HostSystemConnectionStateDisconnected
 	} else if h.down {
 		state = types.HostSystemConnectionStateNotResponding
@@ -73,7 +78,7 @@ func (h *remediableHost) setFault(ctx *simulator.Context, fault Fault) {
 	if h.Runtime.ConnectionState != state {
 		ctx.Update(h.HostSystem, runtimeChange("connectionState", state))
 	}
-	supported := h.spec.rebootSupported() && fault != FaultRebootNotSupported
+	supported := h.spec.rebootSupported() && h.fault != FaultRebootNotSupported
 	if h.Capability.RebootSupported != supported {
 		ctx.Update(h.HostSystem, []types.PropertyChange{{Name: "capability.rebootSupported", Val: supported}})
 	}
@@ -233,7 +238,7 @@ func (h *remediableHost) reboot(task *simulator.Task, neverBack bool) {
 		}
 		h.counters.Reboots++
 		h.down = true
-		h.setFault(ctx, h.fault)
+		h.showState(ctx)
 		finishTask(ctx, task, nil)
 	})
 	if err != nil || neverBack {
@@ -247,7 +252,7 @@ func (h *remediableHost) reboot(task *simulator.Task, neverBack bool) {
 	h.locked(func(ctx *simulator.Context) {
 		h.down = false
 		ctx.Update(h.HostSystem, runtimeChange("bootTime", time.Now()))
-		h.setFault(ctx, h.fault)
+		h.showState(ctx)
 	})
 }
 
