@@ -107,6 +107,8 @@ async function assertPortsFree(parts: readonly Part[], ports: ClusterPorts): Pro
 
 const definedPorts = (ports: Partial<ClusterPorts> = {}): Partial<ClusterPorts> =>
   Object.fromEntries(Object.entries(ports).filter(([, value]) => value !== undefined));
+const samePorts = (a: ClusterPorts, b: ClusterPorts): boolean => (Object.keys(DEFAULT_PORTS) as (keyof ClusterPorts)[]).every((key) => a[key] === b[key]);
+const describePorts = (p: ClusterPorts): string => `client ${p.client}, UI ${p.ui}, PostgreSQL ${p.postgres}, nodes from ${p.nodes}`;
 
 /**
  * Starts whatever part is not running and returns once every part answers: PostgreSQL accepts
@@ -121,12 +123,8 @@ export async function clusterUp(options: ClusterOptions = {}): Promise<{ status:
     const previous = readState(paths);
     const records = runningRecords(previous);
     const ports: ClusterPorts = { ...DEFAULT_PORTS, ...previous?.ports, ...definedPorts(options.ports) };
-    if (Object.keys(records).length > 0 && previous && JSON.stringify({ ...DEFAULT_PORTS, ...previous.ports }) !== JSON.stringify(ports)) {
-      const was = { ...DEFAULT_PORTS, ...previous.ports };
-      throw new Error(
-        `the cluster in ${paths.dir} runs on other ports (client ${was.client}, UI ${was.ui}, PostgreSQL ${was.postgres}, nodes from ${was.nodes}): ` +
-          'run `vibflow cluster down` first to change them',
-      );
+    if (previous && Object.keys(records).length > 0 && !samePorts(previous.ports, ports)) {
+      throw new Error(`the cluster in ${paths.dir} runs on other ports (${describePorts(previous.ports)}): run \`vibflow cluster down\` first to change them`);
     }
     await assertPortsFree(PARTS.filter((part) => !records[part.name]), ports);
     const binaries = resolveClusterBinaries(log);
