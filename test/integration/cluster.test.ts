@@ -99,14 +99,15 @@ describe('vibflow on a two-node Temporal cluster on PostgreSQL', () => {
       const faultAt = Date.now();
       await fault();
       const result = await rolloutResult(handle);
-      const seconds = (Date.now() - started) / 1000;
       meter.stop();
-      const gaps = meter.longestGapsSince(faultAt);
+      const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+      const before = meter.longestGaps(started, faultAt);
+      const after = meter.longestGaps(faultAt);
       process.stdout.write(
-        `${label}: ${HOSTS}-host rollout in ${seconds.toFixed(1)} s; longest gap in progress after the fault: ` +
-          `${(gaps.hostMs / 1000).toFixed(1)} s for one install (${gaps.host}), ${(gaps.fleetMs / 1000).toFixed(1)} s for the whole fleet\n`,
+        `${label}: ${HOSTS}-host rollout in ${seconds(Date.now() - started)}; longest gap in progress after the fault: ` +
+          `${seconds(after.hostMs)} for one install (${after.host}), ${seconds(after.fleetMs)} for the whole fleet ` +
+          `(before it: ${seconds(before.hostMs)} and ${seconds(before.fleetMs)})\n`,
       );
-
       expect(result).toMatchObject({ reason: 'completed', outcome: 'completed-with-failures' });
       expect(result.totals).toMatchObject({ hosts: HOSTS, succeeded: HOSTS - 3, failed: 3, running: 0, pending: 0 });
       for (const row of result.rows) {

@@ -81,9 +81,10 @@ export class ProgressGapMeter {
     }
   }
 
-  /** The longest pause that ended after SINCE (epoch ms, e.g. a fault): of the fleet, and of any one host. */
-  longestGapsSince(since: number): { fleetMs: number; hostMs: number; host: string } {
-    const longest = (key: string) => Math.max(0, ...(this.tracks.get(key)?.gaps ?? []).filter((g) => g.endedAt > since).map((g) => g.ms));
+  /** The longest pause that ended between FROM and TO (epoch ms): of the fleet, and of any one host. */
+  longestGaps(from: number, to = Number.POSITIVE_INFINITY): { fleetMs: number; hostMs: number; host: string } {
+    const longest = (key: string) =>
+      Math.max(0, ...(this.tracks.get(key)?.gaps ?? []).filter((g) => g.endedAt > from && g.endedAt <= to).map((g) => g.ms));
     const hosts = [...this.tracks.keys()].filter((key) => key !== '*');
     const worst = hosts.reduce((a, b) => (longest(b) > longest(a) ? b : a), hosts[0] ?? '');
     return { fleetMs: longest('*'), hostMs: longest(worst), host: worst };
