@@ -122,7 +122,7 @@ export async function exitMaintenanceMode(input: MaintenanceInput): Promise<Main
 export interface RebootInput extends VcenterHostInput {
   /** The boot time before the remediation: a later one proves the reboot happened. */
   readonly bootTimeBefore: string | null;
-  /** vCenter time the host entered maintenance mode: a reboot task since then is ours. */
+  /** vCenter's clock at the pre-check: a reboot task queued since then is this remediation's. */
   readonly notBefore: string | null;
 }
 
@@ -174,8 +174,8 @@ async function vcenterFacts(input: PrecheckInput, managed: NonNullable<PrecheckI
   const target = { ...managed, host: input.host.name };
   return withVcenter(target, async (vcenter) => {
     const ref = hostRef(target);
-    const [state, tasks] = await Promise.all([vcenter.hostState(ref), vcenter.recentTasks(ref)]);
-    return { state, busyTasks: tasks.filter(isHostBusyTask), otherRemediations: await otherRemediations(input.host.name, input.remediationId) };
+    const [time, state, tasks] = await Promise.all([vcenter.currentTime(), vcenter.hostState(ref), vcenter.recentTasks(ref)]);
+    return { time, state, busyTasks: tasks.filter(isHostBusyTask), otherRemediations: await otherRemediations(input.host.name, input.remediationId) };
   });
 }
 

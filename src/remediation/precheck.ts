@@ -10,6 +10,8 @@ export type PrecheckVerdict = 'ready' | 'already-compliant' | 'blocked' | 'skip'
 
 export interface VcenterFacts {
   readonly state: HostState;
+  /** vCenter's clock when the pre-check read the host: tasks queued later are this remediation's. */
+  readonly time: string;
   /** Maintenance-mode or reboot tasks still queued or running on the host. */
   readonly busyTasks: readonly TaskInfo[];
   /** Ids of other running remediations of this host. */
@@ -43,6 +45,8 @@ export interface PrecheckReport {
   readonly reasons: readonly string[];
   readonly vibs: readonly VibPresence[];
   readonly state: HostState | null;
+  /** vCenter's clock at the pre-check (null without vCenter). */
+  readonly vcenterTime: string | null;
 }
 
 export const SOFTWARE_UPDATE_HINT =
@@ -63,7 +67,7 @@ export function isHostBusyTask(task: TaskInfo): boolean {
 export function precheckVerdict(facts: PrecheckFacts): PrecheckReport {
   const state = facts.vcenter?.state ?? null;
   const vibs = facts.cim ? checkVibs(facts.cim.software, facts.vibs) : [];
-  const report = (verdict: PrecheckVerdict, reasons: string[] = []): PrecheckReport => ({ host: facts.host, verdict, reasons, vibs, state });
+  const report = (verdict: PrecheckVerdict, reasons: string[] = []): PrecheckReport => ({ host: facts.host, verdict, reasons, vibs, state, vcenterTime: facts.vcenter?.time ?? null });
 
   if (state && state.connectionState !== 'connected') {
     return report('skip', [`${state.connectionState} in vCenter`]);
@@ -79,5 +83,6 @@ export function precheckVerdict(facts: PrecheckFacts): PrecheckReport {
   const bundle = facts.bundleUri ? bundleProblem(facts.bundleUri) : null;
   if (bundle) reasons.push(bundle);
   if (reasons.length) return report('blocked', reasons);
-  return report(allSatisfied(vibs) ? 'already-compliant' : 'ready');
+  // VIBs in place but waiting for a reboot (e.g. an earlier remediation failed at the reboot) are not done yet.
+  return report(allSatisfied(vibs) && !state?.rebootRequired ? 'already-compliant' : 'ready');
 }

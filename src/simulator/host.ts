@@ -102,6 +102,8 @@ export class SimulatedHost {
   /** CIM services tickets vCenter issued for this host: ticket -> expiry (epoch ms). */
   private readonly tickets = new Map<string, number>();
   failure: FailureCategory | undefined;
+  /** Told when an install changed the host's software (vCenter then shows a pending reboot). */
+  onInstallApplied: (() => void) | undefined;
   /** Models a host that refuses CIM services tickets (e.g. its ticket verifier is down). */
   refusesTickets = false;
   readonly counters = {
@@ -159,7 +161,10 @@ export class SimulatedHost {
     for (const job of this.jobs) {
       if (!job.applied && !job.failure && !job.lostAt && now >= this.endOf(job)) {
         job.applied = true;
-        if (!job.unchanged) this.addSoftware(job.bundle.name, job.bundle.version, 'vibflow');
+        if (!job.unchanged) {
+          this.addSoftware(job.bundle.name, job.bundle.version, 'vibflow');
+          this.onInstallApplied?.();
+        }
         if (job.revertsOnReboot) this.bootBankTakes = false;
       }
     }

@@ -285,6 +285,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const endpoints = servers.map((s) => ({ name: s.host.name, url: s.url, ...(s.certificatePem ? { certificatePem: s.certificatePem } : {}) }));
       vcenter = await startVcenter({ options: options.vcenter, hosts: endpoints, password, credential: credential.reference, cimControlUrl: control.url, log: options.log ?? (() => undefined) });
       Object.assign(simulator, { vcenter: vcenter.info, vcenterInventory: vcenterInventory(vcenter.info, endpoints, control.url) });
+      // vCenter shows an applied install as summary.rebootRequired until the host reboots.
+      const process = vcenter.process;
+      for (const s of servers) s.host.onInstallApplied = () => void process.setRebootRequired(s.host.name, true).catch(() => undefined);
     }
   } catch (err) {
     await simulator.stop();

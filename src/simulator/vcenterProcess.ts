@@ -100,6 +100,11 @@ export class VcenterProcess {
     await this.control('POST', `/hosts/${encodeURIComponent(host)}/fault`, { fault });
   }
 
+  /** An install on the host waits for a reboot (summary.rebootRequired); a reboot clears it. */
+  async setRebootRequired(host: string, required: boolean): Promise<void> {
+    await this.control('POST', `/hosts/${encodeURIComponent(host)}/reboot-required`, { required });
+  }
+
   async stats(): Promise<Record<string, VcenterHostStats>> {
     return ((await this.control('GET', '/stats')) as { hosts: Record<string, VcenterHostStats> }).hosts;
   }

@@ -13,7 +13,7 @@ import type { CimServicesTicket, ClusterSummary, HostState, HostSummary, MoRef, 
 import { decodeRetrieveResult, retrieveArguments, type ObjectContent, type PropertyFilterSpec, type RetrieveResult } from './propertyCollector';
 import { taskFault, taskInfoOf, taskLabel } from './tasks';
 import { SoapTransport, type CallOptions, type RequestDone } from './transport';
-import { readMoRef, readNumber, readObject, readString, VimValueError, type VimObject, type VimValue } from './values';
+import { readDateTime, readMoRef, readNumber, readObject, readString, VimValueError, type VimObject, type VimValue } from './values';
 
 export interface VsphereLoginOptions {
   /** https://vcenter[:port][/sdk]; /sdk is added when the URL has no path. */
@@ -229,6 +229,12 @@ export class VsphereClient {
       { propSet: [{ type: 'Task', pathSet: ['info'] }], objectSet: [{ obj: host, skip: true, selectSet: [{ type: 'HostSystem', path: 'recentTask', skip: false }] }] },
     ]);
     return decoding('recentTasks', this.host, () => objects.map((content) => taskInfoOf(content.obj, content.properties.get('info'))));
+  }
+
+  /** ServiceInstance.CurrentTime: the server's clock, which task times are written by. */
+  async currentTime(): Promise<string> {
+    const value = await this.invoke('CurrentTime', SERVICE_INSTANCE, [], { idempotent: true });
+    return decoding('CurrentTime', this.host, () => readDateTime(value, 'CurrentTime'));
   }
 
   async taskInfo(task: MoRef): Promise<TaskInfo> {

@@ -12,6 +12,7 @@ export const HOST_STATE_PATHS = [
   'runtime.powerState',
   'capability.rebootSupported',
   'config.product.version',
+  'summary.rebootRequired',
 ] as const;
 
 export const HOST_CERTIFICATE_PATH = 'config.certificate';
@@ -38,6 +39,7 @@ export function hostStateOf(content: ObjectContent): HostState {
     powerState: optionalString(content, 'runtime.powerState') ?? 'unknown',
     rebootSupported: rebootSupported === undefined ? false : readBoolean(rebootSupported, what('capability.rebootSupported')),
     productVersion: optionalString(content, 'config.product.version'),
+    rebootRequired: content.properties.has('summary.rebootRequired') && readBoolean(content.properties.get('summary.rebootRequired'), what('summary.rebootRequired')),
   };
 }
 

@@ -39,6 +39,8 @@ export interface HostState {
   readonly rebootSupported: boolean;
   /** config.product.version, e.g. "8.0.2"; null while the host is not connected. */
   readonly productVersion: string | null;
+  /** summary.rebootRequired: a change (e.g. an installed VIB) waits for a reboot to take effect. */
+  readonly rebootRequired: boolean;
 }
 
 /** One host of the inventory walk (datacenters -> clusters -> hosts, and standalone hosts). */

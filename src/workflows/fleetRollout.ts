@@ -58,7 +58,8 @@ export const approveUpdate = defineUpdate<RolloutProgress>('approve');
 
 const { listVcenterHosts } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  // An unreachable vCenter fails the rollout in about 15 s, naming the cause.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
   summary: 'read the hosts from vCenter',
 });
 
@@ -95,8 +96,14 @@ function windowStart(): number {
 }
 
 /** The hosts vCenter lists now; those it cannot reach are skipped with the reason. */
-function hostsFromVcenter(source: VcenterHostSource): Promise<{ hosts: FleetHost[]; skipped: SkippedHost[] }> {
-  return validated(listVcenterHosts(source));
+async function hostsFromVcenter(source: VcenterHostSource, rolloutId: string): Promise<{ hosts: FleetHost[]; skipped: SkippedHost[] }> {
+  try {
+    return await validated(listVcenterHosts(source));
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    // vCenter unreachable or refusing the login: the rollout ends naming it, having started nothing.
+    throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} cannot read its hosts from vCenter: ${err.cause?.message ?? err.message}`, 'VcenterUnavailable');
+  }
 }
 
 /** A child's typed result, whether it came back as a result or as a failure's details. */
@@ -116,7 +123,7 @@ function remediationRow(result: RemediationResult): Partial<HostRow> {
     verified: result.verified,
     vibs: result.vibs,
     ...(result.install ? { percent: result.install.percent, jobStatus: result.install.jobStatus } : {}),
-    ...(result.reason && result.outcome !== 'succeeded' ? { error: result.reason } : {}),
+    ...(result.reason && (result.outcome === 'failed' || result.outcome === 'skipped' || result.outcome === 'cancelled') ? { error: result.reason } : {}),
   };
 }
 
@@ -204,7 +211,7 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
   const inlineFleet = () => plan.hosts.map((target): FleetHost => ({ target, hostRef: '', cluster: null }));
   let fleetHosts = carried ? (carried.fleet ?? inlineFleet()) : undefined;
   if (!fleetHosts) {
-    const fleet = plan.fromVcenter ? await hostsFromVcenter(plan.fromVcenter) : { hosts: inlineFleet(), skipped: [] };
+    const fleet = plan.fromVcenter ? await hostsFromVcenter(plan.fromVcenter, plan.rolloutId) : { hosts: inlineFleet(), skipped: [] };
     fleetHosts = fleet.hosts;
     for (const h of fleet.hosts) rows.set(h.target.name, { host: h.target.name, state: 'pending', attempt: 0, ...(plan.fromVcenter ? { cluster: h.cluster } : {}) });
     for (const s of fleet.skipped) rows.set(s.name, { host: s.name, state: 'skipped', attempt: 0, cluster: s.cluster, error: s.reason });

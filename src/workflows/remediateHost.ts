@@ -122,10 +122,11 @@ function asRemediationEnded(err: unknown, step: RemediationStep): RemediationEnd
 
 const later = (a: string | null, b: string | null): boolean => a !== null && (b === null || Date.parse(a) > Date.parse(b));
 
-function needsReboot(policy: RebootPolicy, install: InstallResult): boolean {
+/** `hostWaitsForReboot`: vCenter's summary.rebootRequired, e.g. from an earlier install that was never rebooted. */
+function needsReboot(policy: RebootPolicy, install: InstallResult, hostWaitsForReboot: boolean): boolean {
   if (policy !== 'if-required') return policy === 'always';
   // A job that vanished before its end left no word on the reboot: a change means reboot.
-  return install.rebootRequired || (install.outcome === 'verified-by-inventory' && hasChanges(install.changes));
+  return install.rebootRequired || hostWaitsForReboot || (install.outcome === 'verified-by-inventory' && hasChanges(install.changes));
 }
 
 function vibsOf(changes: SoftwareChanges): ExpectedVib[] {
@@ -142,6 +143,8 @@ export async function remediateHost(input: RemediateHostInput): Promise<Remediat
   let unreachable: UnreachableState | undefined;
   let outcome: RemediationOutcome | undefined;
   const installWorkflowId = `${self.workflowId}:install`;
+  /** vCenter's clock at the pre-check: tasks queued since are this remediation's. */
+  let precheckAt: string | null = null;
   const facts = {
     maintenanceEnteredAt: null as string | null,
     maintenanceExitedAt: null as string | null,
@@ -298,6 +301,7 @@ export async function remediateHost(input: RemediateHostInput): Promise<Remediat
     });
     facts.vibs = report.vibs;
     facts.bootTimeBefore = report.state?.bootTime ?? null;
+    precheckAt = report.vcenterTime;
     if (report.verdict === 'skip') return finish('skipped', { reason: `${host.name} skipped: ${report.reasons.join('; ')}` });
     if (report.verdict === 'blocked') throw new RemediationEnded('pre-check', 'pre-check', `blocked by the pre-check: ${report.reasons.join('; ')}`);
     if (report.verdict === 'already-compliant') {
@@ -320,10 +324,11 @@ export async function remediateHost(input: RemediateHostInput): Promise<Remediat
     facts.install = install;
     timings.installMs = now() - installBegan;
 
-    if (needsReboot(plan.policy.reboot, install)) {
+    const afterInstall = plan.policy.reboot === 'if-required' ? await readHostState(vcenterHost) : undefined;
+    if (needsReboot(plan.policy.reboot, install, afterInstall?.rebootRequired ?? false)) {
       enterStep('rebooting');
       const requestedAtMs = now();
-      await rebootHost({ ...vcenterHost, bootTimeBefore: facts.bootTimeBefore, notBefore: facts.maintenanceEnteredAt });
+      await rebootHost({ ...vcenterHost, bootTimeBefore: facts.bootTimeBefore, notBefore: precheckAt });
       facts.rebooted = true;
       enterStep('waiting-for-host');
       const back = await waitUntilBack(requestedAtMs);

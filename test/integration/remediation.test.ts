@@ -4,13 +4,16 @@
  * hosts, and a real worker. Every claim is checked against the simulators' own ground truth:
  * InstallFromURI calls and reboots per host, vCenter's record of maintenance-mode intervals.
  */
-import { rolloutResult, startRollout as startRolloutApi, type RolloutHandle } from '../../src/api/rollouts';
+import { WorkflowFailedError } from '@temporalio/client';
+import { rolloutProgress, rolloutResult, startRollout as startRolloutApi, type RolloutHandle } from '../../src/api/rollouts';
 import { vcenterSource } from '../../src/inventory/vcenterHosts';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../src/simulator';
 import type { FleetRolloutInput } from '../../src/workflows/rolloutInput';
 import type { HostRow, RolloutResult } from '../../src/workflows/rolloutState';
 import { recordHistoryFixture } from '../support/histories';
 import { startTestWorker, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { waitFor } from '../support/waitFor';
+import { spawnWorkerProcess, type WorkerProcess } from '../support/workerProcess';
 
 const BUNDLE = 'file:///vmfs/volumes/ds1/drv-2.0.zip';
 const started: RolloutHandle[] = [];
@@ -84,6 +87,26 @@ describe('remediation through vCenter', () => {
     };
   }
 
+  it('a dry run pre-checks every host and changes nothing', async () => {
+    simulator.setFailure('esx-004', 'revert-on-reboot');
+    await simulator.setVcenterFault('esx-006', 'disconnected');
+    const result = await rolloutResult(await startRollout(input({ dryRun: true }), taskQueue));
+    expect(result).toMatchObject({ reason: 'completed', outcome: 'checked' });
+    expect(result.rows.map((r) => [r.host, r.state, r.outcome])).toEqual([
+      ['esx-001', 'checked', 'would-install'], ['esx-002', 'checked', 'would-install'], ['esx-003', 'checked', 'would-install'],
+      ['esx-004', 'checked', 'would-install'], ['esx-005', 'checked', 'would-install'], ['esx-006', 'skipped', undefined],
+    ]);
+    expect(result.rows[5].error).toBe('disconnected in vCenter');
+    expect(result.rows[0].vibs).toEqual([{ name: 'drv', expected: '2.0', found: null }]);
+    const stats = await simulator.statsWithVcenter();
+    for (const host of Object.values(stats.hosts)) {
+      expect(host).toMatchObject({ installFromUri: 0, reboots: 0 });
+      expect(host.vcenter).toMatchObject({ enterMaintenanceCalls: 0, inMaintenanceMode: false });
+    }
+    simulator.setFailure('esx-004', null);
+    await simulator.setVcenterFault('esx-006', null);
+  });
+
   it('remediates every host one per cluster: maintenance mode, install, reboot, verified, out of maintenance mode; a second run changes nothing', async () => {
     const handle = await startRollout(input(), taskQueue);
     const result: RolloutResult = await rolloutResult(handle);
@@ -118,5 +141,145 @@ describe('remediation through vCenter', () => {
       expect(after.hosts[row.host].installFromUri).toBe(1);
       expect(after.hosts[row.host].vcenter?.enterMaintenanceCalls).toBe(1);
     }
+  });
+
+  describe('when a step fails, the host is left in a known state, said in words', () => {
+    const drv3 = { bundleUri: 'file:///vmfs/volumes/ds1/drv-3.0.zip', vibs: [{ name: 'drv', version: '3.0' }] };
+    const only = async (host: string, extra: Partial<FleetRolloutInput> = {}): Promise<RolloutResult> => {
+      const result = await rolloutResult(await startRollout(input({ only: [host], ...drv3, ...extra }), taskQueue));
+      expect(result.rows).toHaveLength(1);
+      return result;
+    };
+    const vcenterView = async (host: string) => (await simulator.statsWithVcenter()).hosts[host];
+
+    it('a host that does not enter maintenance mode in time fails without being changed, after the retries the policy allows', async () => {
+      await simulator.setVcenterFault('esx-001', 'mm-timeout');
+      const result = await only('esx-001', { remediate: { maintenance: { timeout: '2s', onFailure: 'retry', retries: 1, retryDelay: '1s' } } });
+      expect(result).toMatchObject({ reason: 'failure-budget-exceeded', outcome: 'failed' });
+      expect(result.rows[0]).toMatchObject({ state: 'failed', outcome: 'failed', step: 'done', verified: false, maintenanceEnteredAt: null });
+      expect(result.rows[0].error).toMatch(/esx-001 did not enter maintenance mode before the timeout \(Timedout\)\. esx-001 was not changed/);
+      const host = await vcenterView('esx-001');
+      // One entry in the first test, then the first attempt and one retry here.
+      expect(host.vcenter).toMatchObject({ inMaintenanceMode: false, enterMaintenanceCalls: 3 });
+      expect(host.installFromUri).toBe(1);
+      await simulator.setVcenterFault('esx-001', null);
+    });
+
+    it('a host that never comes back fails with "host did not come back" and stays in maintenance mode', async () => {
+      await simulator.setVcenterFault('esx-002', 'never-back');
+      const result = await only('esx-002', { remediate: { rebootTimeout: '10s' } });
+      expect(result.rows[0]).toMatchObject({ state: 'failed', verified: false, bootTimeAfter: null });
+      expect(result.rows[0].error).toMatch(/host did not come back within 10s after the reboot \(last seen notResponding.*\)\. esx-002 stays in maintenance mode \(entered /);
+      const host = await vcenterView('esx-002');
+      expect(host.vcenter).toMatchObject({ inMaintenanceMode: true, connectionState: 'notResponding' });
+      expect(host.reboots).toBe(2);
+    });
+
+    it('RebootHost not supported fails the host; with exit-maintenance-on-failure it leaves maintenance mode again', async () => {
+      await simulator.setVcenterFault('esx-003', 'reboot-not-supported');
+      const kept = await only('esx-003');
+      expect(kept.rows[0].error).toMatch(/vCenter says esx-003 does not support RebootHost \(capability\.rebootSupported is false\)\. esx-003 stays in maintenance mode/);
+      expect((await vcenterView('esx-003')).vcenter?.inMaintenanceMode).toBe(true);
+
+      // The same host again: already in maintenance mode (left there), so it is not entered again and stays in it.
+      const again = await only('esx-003', { remediate: { exitMaintenanceOnFailure: true } });
+      expect(again.rows[0].error).toMatch(/esx-003 was in maintenance mode before and stays in it/);
+      expect((await vcenterView('esx-003')).vcenter?.enterMaintenanceCalls).toBe(2);
+    });
+
+    it('exit-maintenance-on-failure takes a failed host out of maintenance mode again', async () => {
+      await simulator.setVcenterFault('esx-004', 'reboot-not-supported');
+      const result = await only('esx-004', { remediate: { exitMaintenanceOnFailure: true } });
+      expect(result.rows[0].error).toMatch(/esx-004 was taken out of maintenance mode again \(exit on failure\)/);
+      expect(result.rows[0].maintenanceExitedAt).not.toBeNull();
+      expect((await vcenterView('esx-004')).vcenter?.inMaintenanceMode).toBe(false);
+      await simulator.setVcenterFault('esx-004', null);
+    });
+
+    it('an install the reboot did not keep fails verification as not-applied-after-reboot', async () => {
+      simulator.setFailure('esx-005', 'revert-on-reboot');
+      const result = await only('esx-005');
+      expect(result.rows[0]).toMatchObject({ state: 'failed', verified: false, vibs: [{ name: 'drv', expected: '3.0', found: '2.0' }] });
+      expect(result.rows[0].error).toMatch(/after the reboot the host does not have drv 3\.0 \(found 2\.0\)\. esx-005 stays in maintenance mode/);
+      simulator.setFailure('esx-005', null);
+    });
+
+    it('a ticket the host refuses fails the pre-check, naming the host, and changes nothing', async () => {
+      simulator.setRefuseTickets('esx-006', true);
+      const result = await only('esx-006');
+      expect(result.rows[0]).toMatchObject({ state: 'failed', maintenanceEnteredAt: null });
+      expect(result.rows[0].error).toMatch(/the CIM server of esx-006 .* refused a fresh CIM services ticket from vCenter/);
+      expect((await vcenterView('esx-006')).vcenter?.inMaintenanceMode).toBe(false);
+      simulator.setRefuseTickets('esx-006', false);
+    });
+
+    it('a host disconnected in vCenter is skipped with the reason', async () => {
+      await simulator.setVcenterFault('esx-006', 'disconnected');
+      const result = await only('esx-006');
+      expect(result.rows[0]).toMatchObject({ host: 'esx-006', state: 'skipped', error: 'disconnected in vCenter' });
+      await simulator.setVcenterFault('esx-006', null);
+    });
+
+    it('refuses a cluster vCenter does not have, listing the real ones, and a vCenter that refuses the login', async () => {
+      const failure = (handle: RolloutHandle) => rolloutResult(handle).then(() => { throw new Error('expected the rollout to fail'); }, (err: unknown) => err as WorkflowFailedError);
+      const unknown = await failure(await startRollout(input({ clusters: ['cluster-9'] }), taskQueue));
+      expect(unknown.cause?.message).toMatch(/cluster "cluster-9" does not exist in vCenter 127\.0\.0\.1:\d+; its clusters: cluster-1, cluster-2/);
+      process.env.VIBFLOW_TEST_WRONG_VC_PASSWORD = 'not-the-password';
+      const source = vcenterSource(simulator.vcenterInventory!);
+      const wrong = await failure(await startRollout({ ...input(), fromVcenter: { ...source, vcenter: { ...source.vcenter, credential: 'env:VIBFLOW_TEST_WRONG_VC_PASSWORD' } } }, taskQueue));
+      expect(wrong.cause?.message).toMatch(/cannot read its hosts from vCenter: Login on 127\.0\.0\.1:\d+ failed: vCenter refused the login for user "administrator@vsphere\.local"/);
+      expect(wrong.cause?.message).not.toContain('not-the-password');
+    });
+  });
+});
+
+describe('remediation survives a worker killed during maintenance-mode entry and during the reboot wait', () => {
+  let simulator: Simulator;
+  let worker: WorkerProcess | undefined;
+  const taskQueue = uniqueTaskQueue('remediate-crash');
+
+  beforeAll(async () => {
+    simulator = await startSimulator({
+      hosts: 2, basePort: 0, addressBase: '127.52.0.1', installSeconds: 2,
+      vcenter: { clusters: 1, rebootSeconds: 8, maintenanceSeconds: 4 },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await simulator?.stop();
+  });
+
+  it('completes every host with one maintenance-mode entry, one install and one reboot each', async () => {
+    worker = await spawnWorkerProcess({ taskQueue });
+    const handle = await startRolloutApi(await testClient(), {
+      rolloutId: `remediate-crash-${Date.now().toString(36)}`,
+      fromVcenter: vcenterSource(simulator.vcenterInventory!),
+      bundleUri: BUNDLE,
+      vibs: [{ name: 'drv', version: '2.0' }],
+      remediate: {},
+      maxConcurrency: 2,
+      pollInterval: '500ms',
+    }, taskQueue);
+    const stepOf = async (host: string) => (await rolloutProgress(handle)).rows.find((r) => r.host === host)?.step;
+    const killAndReplace = async () => {
+      worker?.kill('SIGKILL');
+      await worker?.exited;
+      worker = await spawnWorkerProcess({ taskQueue });
+    };
+
+    await waitFor(async () => (await stepOf('esx-001')) === 'entering-maintenance', 'esx-001 to be entering maintenance mode', 60_000);
+    await killAndReplace();
+    await waitFor(async () => (await stepOf('esx-001')) === 'waiting-for-host', 'esx-001 to be waiting for its reboot', 90_000);
+    await killAndReplace();
+
+    const result = await rolloutResult(handle);
+    const stats = await simulator.statsWithVcenter();
+    expect(result.rows.map((r) => [r.host, r.state, r.verified])).toEqual([['esx-001', 'succeeded', true], ['esx-002', 'succeeded', true]]);
+    for (const name of ['esx-001', 'esx-002']) {
+      expect(stats.hosts[name]).toMatchObject({ installFromUri: 1, reboots: 1 });
+      expect(stats.hosts[name].vcenter).toMatchObject({ enterMaintenanceCalls: 1, exitMaintenanceCalls: 1, inMaintenanceMode: false });
+    }
+    expect(maintenanceOverlaps(stats)).toEqual([]);
   });
 });

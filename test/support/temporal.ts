@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import * as activities from '../../src/activities';
 import { closeAllClients } from '../../src/activities/connections';
+import { closeAllVcenterSessions } from '../../src/activities/vcenterSessions';
 
 // Worker lifecycle chatter drowns test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -36,6 +37,7 @@ afterAll(async () => {
   await shared?.connection.close();
   shared = undefined;
   await closeAllClients();
+  await closeAllVcenterSessions();
 });
 
 export interface TestWorker {

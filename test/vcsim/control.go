@@ -11,12 +11,31 @@ import (
 // The control endpoint, for tests and scripts on the same machine:
 //
 //	GET  /stats                  per host: counters, maintenance intervals, runtime state, fault
-//	POST /hosts/NAME/fault       {"fault": "never-back"} injects a fault, {"fault": null} clears it
+//	POST /hosts/NAME/fault            {"fault": "never-back"} injects a fault, {"fault": null} clears it
+//	POST /hosts/NAME/reboot-required  {"required": true}: an install waits for a reboot (summary.rebootRequired)
 func (f *fleet) controlHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", f.serveStats)
 	mux.HandleFunc("POST /hosts/{name}/fault", f.serveFault)
+	mux.HandleFunc("POST /hosts/{name}/reboot-required", f.serveRebootRequired)
 	return mux
+}
+
+func (f *fleet) serveRebootRequired(w http.ResponseWriter, r *http.Request) {
+	host, err := f.host(r.PathValue("name"))
+	if err != nil {
+		reply(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+		return
+	}
+	var body struct {
+		Required *bool `json:"required"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&body); err != nil || body.Required == nil {
+		reply(w, http.StatusBadRequest, map[string]string{"error": "body: want {\"required\": true or false}"})
+		return
+	}
+	host.locked(func(ctx *simulator.Context) { host.setRebootRequired(ctx, *body.Required) })
+	reply(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 func (f *fleet) serveStats(w http.ResponseWriter, _ *http.Request) {

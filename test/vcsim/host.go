@@ -67,6 +67,13 @@ func (h *remediableHost) setFault(ctx *simulator.Context, fault Fault) {
 	h.showState(ctx)
 }
 
+// setRebootRequired shows (or clears) a change waiting for a reboot, as vCenter does after an install.
+func (h *remediableHost) setRebootRequired(ctx *simulator.Context, required bool) {
+	if h.Summary.RebootRequired != required {
+		ctx.Update(h.HostSystem, []types.PropertyChange{{Name: "summary.rebootRequired", Val: required}})
+	}
+}
+
 // showState brings connectionState and rebootSupported in line with the fault and reboots.
 func (h *remediableHost) showState(ctx *simulator.Context) {
 	state := types.HostSystemConnectionStateConnected
@@ -252,6 +259,7 @@ func (h *remediableHost) reboot(task *simulator.Task, neverBack bool) {
 	h.locked(func(ctx *simulator.Context) {
 		h.down = false
 		ctx.Update(h.HostSystem, runtimeChange("bootTime", time.Now()))
+		h.setRebootRequired(ctx, false)
 		h.showState(ctx)
 	})
 }

@@ -7,7 +7,7 @@ const vcenter = { url: 'https://vc01.lab/sdk', user: 'svc-vibflow@vsphere.local'
 function summary(name: string, cluster: string | null, extra: Partial<HostSummary> = {}): HostSummary {
   return {
     ref: { type: 'HostSystem', value: `host-${name}` }, name, datacenter: 'dc-1', cluster, connectionState: 'connected', inMaintenanceMode: false,
-    bootTime: '2026-11-01T00:00:00Z', powerState: 'poweredOn', rebootSupported: true, productVersion: '8.0.2', certificatePem: null, ...extra,
+    bootTime: '2026-11-01T00:00:00Z', powerState: 'poweredOn', rebootSupported: true, productVersion: '8.0.2', rebootRequired: false, certificatePem: null, ...extra,
   };
 }
 

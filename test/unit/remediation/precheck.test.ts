@@ -3,9 +3,9 @@ import type { HostState, TaskInfo } from '../../../src/vsphere/model';
 
 const state = (extra: Partial<HostState> = {}): HostState => ({
   ref: { type: 'HostSystem', value: 'host-21' }, name: 'esx-001', connectionState: 'connected', inMaintenanceMode: false,
-  bootTime: '2026-11-01T00:00:00Z', powerState: 'poweredOn', rebootSupported: true, productVersion: '8.0.2', ...extra,
+  bootTime: '2026-11-01T00:00:00Z', powerState: 'poweredOn', rebootSupported: true, productVersion: '8.0.2', rebootRequired: false, ...extra,
 });
-const vcenter = (extra: Partial<VcenterFacts> = {}): VcenterFacts => ({ state: state(), busyTasks: [], otherRemediations: [], ...extra });
+const vcenter = (extra: Partial<VcenterFacts> = {}): VcenterFacts => ({ state: state(), time: '2026-11-26T10:00:00Z', busyTasks: [], otherRemediations: [], ...extra });
 const cim = (extra: Partial<CimFacts> = {}): CimFacts => ({
   serviceProblem: null, runningJob: null,
   software: [{ id: 'a', name: 'esx-base', version: '8.0.2', vendor: 'VMware' }, { id: 'b', name: 'drv', version: '1.0', vendor: 'x' }], ...extra,
@@ -25,6 +25,8 @@ describe('pre-check verdict', () => {
   it('is already compliant when every declared VIB is there in its version (or any version when none is given)', () => {
     expect(precheckVerdict({ host: 'esx-001', vcenter: vcenter(), cim: cim(), bundleUri: bundle, vibs: [{ name: 'drv', version: '1.0' }, { name: 'esx-base' }] }).verdict).toBe('already-compliant');
     expect(precheckVerdict({ host: 'esx-001', cim: cim(), vibs: [] }).verdict).toBe('ready');
+    // In place, but waiting for a reboot: not done yet.
+    expect(precheckVerdict({ host: 'esx-001', vcenter: vcenter({ state: state({ rebootRequired: true }) }), cim: cim(), vibs: [{ name: 'drv', version: '1.0' }] }).verdict).toBe('ready');
   });
 
   it('skips a host vCenter cannot reach, saying so', () => {
