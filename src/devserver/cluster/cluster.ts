@@ -5,14 +5,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolveClusterBinaries } from './binaries';
-import { spawnFrontendProxy } from './frontendProxy';
+import { spawnFrontendProxy } from './frontendProxyProcess';
 import {
   address, clusterPaths, DEFAULT_CLUSTER_DIR, DEFAULT_PORTS, LOOPBACK, NAMESPACE, NODE_NAMES, nodePorts,
   type ClusterPaths, type ClusterPorts,
 } from './layout';
 import { ensureDataDirectory, findPostgres, postgresAccepts, postgresPassword, startPostgres } from './postgres';
 import { isRunning, stopProcess, type ProcessRecord, type Role } from './processes';
-import { frontendAnswers, httpAnswers, namespaceReady, portInUse, registerNamespace, waitUntilAnswers } from './readiness';
+import { namespaceReady, registerNamespace } from './namespace';
+import { frontendAnswers, httpAnswers, portInUse, waitUntilAnswers } from './readiness';
 import { applySchemas } from './schema';
 import { readState, writeState, withLock, type ClusterState } from './state';
 import { startTemporalNode } from './temporalNode';

@@ -1,22 +1,11 @@
-/**
- * "Answers" for each part of the cluster, and the one-time registration of the namespace and
- * vibflow's search attributes (what compose's register-search-attributes job does).
- */
+/** "Answers" for each part of the cluster, and waiting for it without outliving a dead process. */
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
-import { VIBFLOW_SEARCH_ATTRIBUTES } from '../../shared/searchAttributes';
-import { NAMESPACE } from './layout';
 import { isRunning, lastLogLine, type ProcessRecord } from './processes';
 
-/** Closed workflows are kept this long, as in the compose file's namespace creation. */
-export const NAMESPACE_RETENTION = '72h';
-
-// gRPC status codes and Temporal's IndexedValueType, by number (their enums are not direct dependencies).
-const ALREADY_EXISTS = 6;
+// A gRPC status code by number (@grpc/grpc-js is not a direct dependency).
 const NOT_FOUND = 5;
-const INDEXED_VALUE_TYPES = { Keyword: 2 } as const;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,7 +38,7 @@ export function portInUse(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function withConnection<T>(address: string, fn: (connection: Connection) => Promise<T>): Promise<T> {
+export async function withConnection<T>(address: string, fn: (connection: Connection) => Promise<T>): Promise<T> {
   const connection = await Connection.connect({ address, connectTimeout: 2_000 });
   try {
     return await fn(connection);
@@ -69,36 +58,6 @@ export function frontendAnswers(address: string): Promise<boolean> {
       throw err;
     }
     return true;
-  });
-}
-
-/** The namespace exists with every vibflow search attribute, as seen through ADDRESS. */
-export function namespaceReady(address: string): Promise<boolean> {
-  return withConnection(address, async (connection) => {
-    await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
-    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: NAMESPACE });
-    return VIBFLOW_SEARCH_ATTRIBUTES.every((a) => customAttributes?.[a.name] !== undefined);
-  });
-}
-
-/** Creates the namespace and the missing search attributes; idempotent. */
-export function registerNamespace(address: string): Promise<void> {
-  return withConnection(address, async (connection) => {
-    try {
-      await connection.workflowService.registerNamespace({
-        namespace: NAMESPACE,
-        workflowExecutionRetentionPeriod: msToTs(NAMESPACE_RETENTION),
-      });
-    } catch (err) {
-      if (!(isGrpcServiceError(err) && err.code === ALREADY_EXISTS)) throw err;
-    }
-    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: NAMESPACE });
-    const missing = VIBFLOW_SEARCH_ATTRIBUTES.filter((a) => customAttributes?.[a.name] === undefined);
-    if (missing.length === 0) return;
-    await connection.operatorService.addSearchAttributes({
-      namespace: NAMESPACE,
-      searchAttributes: Object.fromEntries(missing.map((a) => [a.name, INDEXED_VALUE_TYPES[a.type]])),
-    });
   });
 }
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { resolveGoBinary, TEMPORAL_SERVER, TEMPORAL_SERVER_VERSION, UI_SERVER_VERSION } from '../../../src/devserver/cluster/binaries';
 import { DEFAULT_PORTS } from '../../../src/devserver/cluster/layout';
-import { NAMESPACE_RETENTION } from '../../../src/devserver/cluster/readiness';
+import { NAMESPACE_RETENTION } from '../../../src/devserver/cluster/namespace';
 import { SCHEMAS, schemaSteps } from '../../../src/devserver/cluster/schema';
 import { DYNAMIC_CONFIG_FILE, nodeEnvironment, SERVER_CONFIG_FILE, serverArguments, TEMPORAL_DOCKER_DIR } from '../../../src/devserver/cluster/temporalNode';
 
