@@ -3,6 +3,7 @@ export { prepareInstall, startInstall, readJob, snapshotSoftware } from './insta
 export type { PreparedInstall, StartInstallInput, ReadJobInput, SnapshotSoftwareInput } from './install';
 export { enterMaintenanceMode, exitMaintenanceMode, precheckHost, readHostState, rebootHost, verifySoftware } from './remediation';
 export type { MaintenanceChange, MaintenanceInput, PrecheckInput, RebootInput, VcenterHostInput, VerifyInput } from './remediation';
-export { listVcenterHosts } from './fleet';
+export { loadFleetPage } from './fleet';
+export type { FleetPageRequest, FleetSource } from './fleet';
 export { checkInstallInput, checkRolloutInput, checkRemediationInput } from './validation';
 export type { CheckRolloutInput } from './validation';

@@ -7,7 +7,9 @@
 import { X509Certificate } from 'node:crypto';
 import type { HostTarget } from '../esxi/model';
 import type { HostSummary, VcenterTarget } from '../vsphere/model';
+import { sortEntries, type FleetEntry } from './fleetPages';
 import type { HostOverride, VcenterInventory } from './inventory';
+import { UnknownSelection } from './selection';
 
 /** Where the hosts of a rollout come from when a vCenter lists them. */
 export interface VcenterHostSource {
@@ -20,22 +22,7 @@ export interface VcenterHostSource {
   readonly hosts?: string[];
 }
 
-export interface FleetHost {
-  readonly target: HostTarget;
-  readonly hostRef: string;
-  readonly cluster: string | null;
-}
-
-export interface SkippedHost {
-  readonly name: string;
-  readonly cluster: string | null;
-  readonly reason: string;
-}
-
-/** A selection that names a cluster or host vCenter does not have. */
-export class UnknownSelection extends Error {
-  override readonly name = 'UnknownSelection';
-}
+export { UnknownSelection };
 
 function sha256Thumbprint(pem: string): string | undefined {
   try {
@@ -65,8 +52,8 @@ function refuseUnknown(kind: 'cluster' | 'host', wanted: readonly string[] | und
   throw new UnknownSelection(`${kind} ${unknown.map((u) => `"${u}"`).join(', ')} ${unknown.length > 1 ? 'do' : 'does'} not exist in vCenter ${vcenter}; its ${kind}s: ${listed}`);
 }
 
-/** The selected hosts, sorted by cluster and name; hosts vCenter cannot reach are skipped with the reason. */
-export function fleetFromVcenter(summaries: readonly HostSummary[], source: VcenterHostSource): { hosts: FleetHost[]; skipped: SkippedHost[] } {
+/** The selected hosts in page order; hosts vCenter cannot reach are skipped with the reason. */
+export function fleetFromVcenter(summaries: readonly HostSummary[], source: VcenterHostSource): FleetEntry[] {
   const vcenter = new URL(source.vcenter.url).host;
   const clusters = [...new Set(summaries.map((h) => h.cluster).filter((c): c is string => c !== null))].sort();
   refuseUnknown('cluster', source.clusters, clusters, vcenter);
@@ -76,17 +63,9 @@ export function fleetFromVcenter(summaries: readonly HostSummary[], source: Vcen
   refuseUnknown('host', source.hosts, inClusters.map((h) => h.name).sort(), vcenter);
   const selected = source.hosts?.length ? inClusters.filter((h) => source.hosts?.some((n) => n.toLowerCase() === h.name.toLowerCase())) : inClusters;
   const overrides = new Map(source.overrides.map((o) => [o.name.toLowerCase(), o]));
-  const sorted = [...selected].sort((a, b) => (a.cluster ?? '').localeCompare(b.cluster ?? '') || a.name.localeCompare(b.name));
-  const hosts: FleetHost[] = [];
-  const skipped: SkippedHost[] = [];
-  for (const host of sorted) {
-    if (host.connectionState !== 'connected') {
-      skipped.push({ name: host.name, cluster: host.cluster, reason: `${host.connectionState} in vCenter` });
-      continue;
-    }
-    hosts.push({ target: cimTarget(host, source, overrides.get(host.name.toLowerCase())), hostRef: host.ref.value, cluster: host.cluster });
-  }
-  return { hosts, skipped };
+  return sortEntries(selected.map((host): FleetEntry => (host.connectionState === 'connected'
+    ? { host: { target: cimTarget(host, source, overrides.get(host.name.toLowerCase())), hostRef: host.ref.value, cluster: host.cluster } }
+    : { skipped: { name: host.name, cluster: host.cluster, reason: `${host.connectionState} in vCenter` } })));
 }
 
 /** A vCenter inventory as a rollout's host source, optionally narrowed to clusters or hosts. */

@@ -26,7 +26,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { FleetHost, SkippedHost, VcenterHostSource } from '../inventory/vcenterHosts';
+import type { FleetSource } from '../activities/fleet';
+import type { FleetHost, FleetPage } from '../inventory/fleetPages';
 import { VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID, VIBFLOW_HOST } from '../shared/searchAttributes';
 import { checkRolloutInput, validated } from './inputCheck';
 import type { InstallVibInput } from './installInput';
@@ -40,6 +41,8 @@ import { resolveLimits } from '../shared/countOrPercent';
 import type { FleetRolloutInput, RolloutPlan } from './rolloutInput';
 import {
   rolloutMarkdown,
+  addTotals,
+  NO_TOTALS,
   totalsOf,
   type CheckVerdict,
   type HostRow,
@@ -47,6 +50,7 @@ import {
   type RolloutPhase,
   type RolloutProgress,
   type RolloutResult,
+  type RolloutTotals,
 } from './rolloutState';
 import { hostStepSignal } from './signals';
 
@@ -56,12 +60,17 @@ export const resumeUpdate = defineUpdate<RolloutProgress>('resume');
 export const abortUpdate = defineUpdate<RolloutProgress, [reason: string]>('abort');
 export const approveUpdate = defineUpdate<RolloutProgress>('approve');
 
-const { listVcenterHosts } = proxyActivities<typeof activities>({
+const { loadFleetPage } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5m',
   // An unreachable vCenter fails the rollout in about 15 s, naming the cause.
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
-  summary: 'read the hosts from vCenter',
+  summary: 'read a page of hosts',
 });
+
+/** Hosts read per page from a file or vCenter; a run holds at most a page size of them. */
+const LOAD_CHUNK = 1_000;
+/** Failed rows a paged rollout keeps across runs for its report (the totals count them all). */
+const MAX_CARRIED_FAILURES = 200;
 
 const { precheckHost } = proxyActivities<typeof activities>({
   startToCloseTimeout: '2m',
@@ -69,11 +78,24 @@ const { precheckHost } = proxyActivities<typeof activities>({
   summary: 'pre-check (dry run): vCenter state, CIM service, installed software',
 });
 
+/** Where a rollout that reads its hosts a page at a time stands in its source. */
+interface Paging {
+  readonly cursor: string | null;
+  readonly more: boolean;
+  /** The source's selection size, as of the last page. */
+  readonly total: number;
+  /** Rows of earlier runs, folded into totals; failed ones kept (up to a bound) for the report. */
+  readonly finished: RolloutTotals;
+  readonly failures: HostRow[];
+}
+
 /** What one run hands to the next through continue-as-new. */
 interface RolloutCarry {
+  /** Inline hosts: every row. Paged sources: the rows not yet finished. */
   readonly rows: HostRow[];
-  /** Hosts read from vCenter and not yet finished (inline hosts are in the input). */
+  /** Paged sources: the hosts behind those rows (inline hosts are in the input). */
   readonly fleet?: FleetHost[];
+  readonly paging?: Paging;
   readonly retryAt: Record<string, number>;
   readonly canaryBatch: number;
   readonly approved: boolean;
@@ -95,14 +117,15 @@ function windowStart(): number {
   return Number.isNaN(at) ? workflowInfo().startTime.getTime() : at;
 }
 
-/** The hosts vCenter lists now; those it cannot reach are skipped with the reason. */
-async function hostsFromVcenter(source: VcenterHostSource, rolloutId: string): Promise<{ hosts: FleetHost[]; skipped: SkippedHost[] }> {
+/** The next page of hosts; those vCenter cannot reach come back skipped with the reason. */
+async function readPage(source: FleetSource, after: string | null, limit: number, rolloutId: string): Promise<FleetPage> {
   try {
-    return await validated(listVcenterHosts(source));
+    return await validated(loadFleetPage({ source, after, limit }));
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    // vCenter unreachable or refusing the login: the rollout ends naming it, having started nothing.
-    throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} cannot read its hosts from vCenter: ${err.cause?.message ?? err.message}`, 'VcenterUnavailable');
+    // vCenter unreachable or refusing the login: the rollout ends naming it, having started nothing new.
+    const where = 'vcenter' in source ? 'vCenter' : `the inventory ${source.file.path}`;
+    throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} cannot read its hosts from ${where}: ${err.cause?.message ?? err.message}`, 'HostSourceUnavailable');
   }
 }
 
@@ -147,9 +170,15 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
   const children = new CancellationScope();
   let startedThisRun = 0;
 
+  let paging: Paging | undefined = carried?.paging;
   const progress = (): RolloutProgress => {
-    const all = [...rows.values()];
-    return { rolloutId: knownPlan?.rolloutId ?? String(request.rolloutId), phase, paused, totals: totalsOf(all), rows: all, runs };
+    const current = [...rows.values()];
+    if (!paging) return { rolloutId: knownPlan?.rolloutId ?? String(request.rolloutId), phase, paused, totals: totalsOf(current), rows: current, runs };
+    // Hosts the source has not handed out yet are pending, or skipped once the rollout has ended.
+    const seen = addTotals(paging.finished, totalsOf(current));
+    const unread = Math.max(0, paging.total - seen.hosts);
+    const totals = { ...seen, hosts: seen.hosts + unread, ...(done ? { skipped: seen.skipped + unread } : { pending: seen.pending + unread }) };
+    return { rolloutId: knownPlan?.rolloutId ?? String(request.rolloutId), phase, paused, totals, rows: [...paging.failures, ...current], runs };
   };
   const wake = () => {
     changed = true;
@@ -207,17 +236,30 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
   if (workflowId.startsWith(idPrefix) && workflowId !== `${idPrefix}${plan.rolloutId}`) plan = { ...plan, rolloutId: workflowId.slice(idPrefix.length) };
   knownPlan = plan;
 
-  // Inline hosts are in the input of every run; hosts read from vCenter travel in the carry.
+  // Inline hosts are in the input of every run; hosts read from a source travel in the carry.
+  const vcenter = plan.source && 'vcenter' in plan.source ? plan.source.vcenter : undefined;
+  const hosts = new Map<string, FleetHost>();
+  const addHosts = (page: Pick<FleetPage, 'hosts' | 'skipped'>) => {
+    for (const h of page.hosts) {
+      hosts.set(h.target.name, h);
+      rows.set(h.target.name, { host: h.target.name, state: 'pending', attempt: 0, ...(vcenter ? { cluster: h.cluster } : {}) });
+    }
+    for (const s of page.skipped) rows.set(s.name, { host: s.name, state: 'skipped', attempt: 0, ...(vcenter ? { cluster: s.cluster } : {}), error: s.reason });
+  };
+  const loadPage = async (limit: number) => {
+    const current = paging as Paging;
+    const page = await readPage(plan.source as FleetSource, current.cursor, limit, plan.rolloutId);
+    addHosts(page);
+    paging = { ...current, cursor: page.cursor, more: page.more, total: page.total };
+  };
   const inlineFleet = () => plan.hosts.map((target): FleetHost => ({ target, hostRef: '', cluster: null }));
-  let fleetHosts = carried ? (carried.fleet ?? inlineFleet()) : undefined;
-  if (!fleetHosts) {
-    const fleet = plan.fromVcenter ? await hostsFromVcenter(plan.fromVcenter, plan.rolloutId) : { hosts: inlineFleet(), skipped: [] };
-    fleetHosts = fleet.hosts;
-    for (const h of fleet.hosts) rows.set(h.target.name, { host: h.target.name, state: 'pending', attempt: 0, ...(plan.fromVcenter ? { cluster: h.cluster } : {}) });
-    for (const s of fleet.skipped) rows.set(s.name, { host: s.name, state: 'skipped', attempt: 0, cluster: s.cluster, error: s.reason });
+  if (carried) for (const h of carried.fleet ?? inlineFleet()) hosts.set(h.target.name, h);
+  else if (!plan.source) addHosts({ hosts: inlineFleet(), skipped: [] });
+  else {
+    paging = { cursor: null, more: true, total: 0, finished: NO_TOTALS, failures: [] };
+    await loadPage(Math.min(plan.pageSize, LOAD_CHUNK));
   }
-  const hosts = new Map<string, FleetHost>(fleetHosts.map((h) => [h.target.name, h]));
-  const { maxConcurrency, maxFailures } = resolveLimits(plan, rows.size);
+  const { maxConcurrency, maxFailures } = resolveLimits(plan, paging?.total ?? rows.size);
   const remediating = plan.remediation !== undefined && !plan.dryRun;
   phase = plan.dryRun ? 'rolling' : canaryBatch < plan.canary.length ? 'canary' : 'rolling';
   upsertSearchAttributes([
@@ -225,12 +267,12 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
     { key: VIBFLOW_PHASE, value: phase },
   ]);
 
-  const failedCount = () => [...rows.values()].filter((r) => r.state === 'failed').length;
+  const failedCount = () => (paging?.finished.failed ?? 0) + [...rows.values()].filter((r) => r.state === 'failed').length;
   const budgetExceeded = () => failedCount() > maxFailures;
 
   const runChild = async (name: string, attempt: number, childId: string): Promise<HostRow> => {
     const fleetHost = hosts.get(name) as FleetHost;
-    const base = { host: name, attempt, installWorkflowId: childId, ...(plan.fromVcenter ? { cluster: fleetHost.cluster } : {}) };
+    const base = { host: name, attempt, installWorkflowId: childId, ...(vcenter ? { cluster: fleetHost.cluster } : {}) };
     const install = { host: fleetHost.target, ...(plan.install as Omit<InstallVibInput, 'host'>), rolloutId: plan.rolloutId };
     const common = {
       workflowId: childId,
@@ -238,10 +280,10 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [{ key: VIBFLOW_HOST, value: name }, { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId }],
     };
-    if (remediating && plan.fromVcenter) {
+    if (remediating && vcenter) {
       const remediation: RemediateHostInput = {
         ...install,
-        managed: { vcenter: plan.fromVcenter.vcenter, hostRef: fleetHost.hostRef, cluster: fleetHost.cluster },
+        managed: { vcenter: vcenter.vcenter, hostRef: fleetHost.hostRef, cluster: fleetHost.cluster },
         vibs: [...plan.vibs],
         policy: (request as FleetRolloutInput).remediate as RemediateHostInput['policy'],
       };
@@ -275,11 +317,11 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
   /** A dry run: the pre-check only, on every host; nothing changes. */
   const checkHost = async (name: string): Promise<HostRow> => {
     const fleetHost = hosts.get(name) as FleetHost;
-    const base = { host: name, attempt: 1, ...(plan.fromVcenter ? { cluster: fleetHost.cluster } : {}) };
+    const base = { host: name, attempt: 1, ...(vcenter ? { cluster: fleetHost.cluster } : {}) };
     try {
       const report = await untilReachable(name, () => precheckHost({
         host: fleetHost.target,
-        ...(plan.fromVcenter ? { managed: { vcenter: plan.fromVcenter.vcenter, hostRef: fleetHost.hostRef } } : {}),
+        ...(vcenter ? { managed: { vcenter: vcenter.vcenter, hostRef: fleetHost.hostRef } } : {}),
         ...(typeof plan.install.bundleUri === 'string' ? { bundleUri: plan.install.bundleUri } : {}),
         vibs: [...plan.vibs],
         rebootAlways: plan.remediation?.reboot === 'always',
@@ -338,7 +380,9 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
     }
     return picked;
   };
-  const remaining = () => [...rows.values()].some((r) => r.state === 'pending' || r.state === 'waiting-retry');
+  const unfinished = (row: HostRow) => row.state === 'pending' || row.state === 'waiting-retry';
+  const pendingCount = () => [...rows.values()].filter(unfinished).length;
+  const remaining = () => pendingCount() > 0 || (paging?.more ?? false);
   const canaries = plan.dryRun ? [] : plan.canary;
 
   let reason: RolloutEndReason = 'completed';
@@ -349,6 +393,13 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
       if (inFlight.size > 0) children.cancel();
     }
     const mayStart = !abortReason && !paused && !budgetExceeded() && windowOpen && !awaitingApproval() && startedThisRun < plan.pageSize;
+    // Read the next page when the hosts at hand cannot fill the window; a run starts at most a page.
+    const wanted = canaryBatch < canaries.length ? canaries[canaryBatch] : maxConcurrency;
+    const room = plan.pageSize - startedThisRun - pendingCount();
+    if (mayStart && paging?.more && pendingCount() < wanted && room > 0) {
+      await loadPage(Math.min(room, LOAD_CHUNK));
+      continue;
+    }
     if (mayStart) {
       if (canaryBatch < canaries.length) {
         setPhase('canary');
@@ -393,10 +444,19 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
         break;
       }
       if (startedThisRun >= plan.pageSize) {
-        const unfinished = new Set([...rows.values()].filter((r) => r.state === 'pending' || r.state === 'waiting-retry').map((r) => r.host));
+        const all = [...rows.values()];
+        // A paged rollout hands on only what is not finished; the rest becomes totals and failures.
+        const carriedRows = paging ? all.filter(unfinished) : all;
         const carry: RolloutCarry = {
-          rows: [...rows.values()],
-          ...(plan.fromVcenter ? { fleet: fleetHosts.filter((h) => unfinished.has(h.target.name)) } : {}),
+          rows: carriedRows,
+          ...(paging ? {
+            fleet: carriedRows.map((r) => hosts.get(r.host) as FleetHost),
+            paging: {
+              ...paging,
+              finished: addTotals(paging.finished, totalsOf(all.filter((r) => !unfinished(r)))),
+              failures: [...paging.failures, ...all.filter((r) => r.state === 'failed')].slice(0, MAX_CARRIED_FAILURES),
+            },
+          } : {}),
           retryAt: Object.fromEntries(retryAt),
           canaryBatch,
           approved,

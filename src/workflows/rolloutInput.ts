@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { describeIssues, hostTargetSchema, vcenterTargetSchema } from '../esxi/hostSchema';
 import type { HostTarget } from '../esxi/model';
 import { DEFAULT_CIM_URL_TEMPLATE, hostOverrideSchema } from '../inventory/inventory';
-import type { VcenterHostSource } from '../inventory/vcenterHosts';
+import type { FleetSource } from '../activities/fleet';
 import { resolveCountOrPercent, resolveLimits } from '../shared/countOrPercent';
 import { parseDurationMs } from '../shared/duration';
 import { installVibInputSchema, InvalidInputError } from './installInput';
@@ -41,11 +41,18 @@ const fromVcenterSchema = z.strictObject({
   overrides: z.array(hostOverrideSchema).default([]),
 });
 
+/** Hosts read from an inventory file by the workers, a page at a time (fleets beyond the inline limit). */
+const fromFileSchema = z.strictObject({
+  path: z.string().refine((p) => p.startsWith('/'), 'must be an absolute path every worker can read'),
+  hosts: z.array(z.string().min(1)).optional(),
+});
+
 export const fleetRolloutInputSchema = z
   .strictObject({
     rolloutId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'must be 1-100 letters, digits, ".", "_", ":" or "-"'),
     hosts: z.array(hostTargetSchema).min(1, 'must list at least one host').max(MAX_INLINE_HOSTS, `at most ${MAX_INLINE_HOSTS} hosts per rollout`).optional(),
     fromVcenter: fromVcenterSchema.optional(),
+    fromFile: fromFileSchema.optional(),
     /** Absent only for a compliance check (dryRun with vibs). */
     bundleUri: z.string().optional(),
     /** Take each host through maintenance mode, reboot and verification (needs fromVcenter). */
@@ -84,8 +91,8 @@ export const fleetRolloutInputSchema = z
     resume: z.unknown().optional(),
   })
   .superRefine((input, ctx) => {
-    if ((input.hosts === undefined) === (input.fromVcenter === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'give either hosts, or fromVcenter to read them from a vCenter' });
+    if ([input.hosts, input.fromVcenter, input.fromFile].filter((source) => source !== undefined).length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'give exactly one of hosts, fromVcenter (read them from a vCenter) or fromFile (an inventory file the workers read)' });
     }
     if (input.remediate !== undefined && input.fromVcenter === undefined) {
       ctx.addIssue({ code: 'custom', path: ['remediate'], message: 'remediation goes through vCenter (maintenance mode, reboot): give fromVcenter' });
@@ -106,9 +113,9 @@ export type FleetRolloutInput = Omit<z.input<typeof fleetRolloutInputSchema>, 'r
 
 export interface RolloutPlan {
   readonly rolloutId: string;
-  /** Inline hosts; empty when they come from a vCenter. */
+  /** Inline hosts; empty when they come from a source an activity reads a page at a time. */
   readonly hosts: readonly HostTarget[];
-  readonly fromVcenter?: VcenterHostSource;
+  readonly source?: FleetSource;
   readonly install: Readonly<Record<string, unknown>>;
   /** A count, or a share ("20%") resolved once the fleet is known. */
   readonly maxConcurrency: number | string;
@@ -161,11 +168,12 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
   }
   const inline = input.hosts ?? [];
   const hosts = input.order === 'name' ? [...inline].sort((a, b) => a.name.localeCompare(b.name)) : inline;
-  const limits = input.fromVcenter ? { maxConcurrency: input.maxConcurrency, maxFailures: input.maxFailures } : resolveLimits(input, inline.length);
+  const source: FleetSource | undefined = input.fromVcenter ? { vcenter: input.fromVcenter } : input.fromFile ? { file: input.fromFile } : undefined;
+  const limits = source ? { maxConcurrency: input.maxConcurrency, maxFailures: input.maxFailures } : resolveLimits(input, inline.length);
   return {
     rolloutId: input.rolloutId,
     hosts,
-    ...(input.fromVcenter ? { fromVcenter: input.fromVcenter } : {}),
+    ...(source ? { source } : {}),
     install,
     ...limits,
     ...(remediation ? { remediation } : {}),

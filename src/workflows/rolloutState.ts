@@ -63,6 +63,12 @@ export interface RolloutResult extends RolloutProgress {
   readonly abortReason?: string;
 }
 
+export const NO_TOTALS: RolloutTotals = { hosts: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, skipped: 0, checked: 0 };
+
+export function addTotals(a: RolloutTotals, b: RolloutTotals): RolloutTotals {
+  return Object.fromEntries(Object.entries(a).map(([key, value]) => [key, value + b[key as keyof RolloutTotals]])) as unknown as RolloutTotals;
+}
+
 export function totalsOf(rows: readonly HostRow[]): RolloutTotals {
   const count = (states: HostState[]) => rows.filter((row) => states.includes(row.state)).length;
   return {

@@ -2,6 +2,9 @@
  * fleetRollout against the real dev server and simulator: limits asserted from the simulator's
  * own view of when jobs ran, not from the workflow's report.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { rolloutProgress, rolloutResult, startRollout as startRolloutApi, steer, type RolloutHandle } from '../../src/api/rollouts';
 import { startSimulator, type Simulator } from '../../src/simulator';
@@ -163,6 +166,31 @@ describe('fleetRollout', () => {
     expect(result.runs).toBeGreaterThanOrEqual(3);
     expect(simulator.stats().fleet.installFromUri).toBe(5);
     await recordHistoryFixture(await testClient(), 'fleetRollout-continued-as-new', handle);
+  });
+
+  it('reads its hosts a page at a time from an inventory file the workers read, carrying only totals and failures across runs', async () => {
+    simulator.setFailure('esx-002', 'dependency');
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'vibflow-paged-')), 'inventory.json');
+    await writeFile(file, JSON.stringify(simulator.inventory));
+    const { hosts: _inline, ...rest } = input({ maxConcurrency: 3, maxFailures: 1, pageSize: 4 });
+    const handle = await startRollout(await testClient(), { ...rest, fromFile: { path: file } }, taskQueue);
+    const result = await rolloutResult(handle);
+    expect(result).toMatchObject({ reason: 'completed', outcome: 'completed-with-failures' });
+    expect(result.totals).toMatchObject({ hosts: 12, succeeded: 11, failed: 1, pending: 0, skipped: 0 });
+    expect(result.runs).toBe(3);
+    // The last run's rows, and the failure from the first run.
+    expect(result.rows.map((r) => r.host)).toEqual(['esx-002', 'esx-009', 'esx-010', 'esx-011', 'esx-012']);
+    expect(result.rows[0]).toMatchObject({ state: 'failed', outcome: 'failed' });
+    for (const host of simulator.hosts) expect(simulator.stats().hosts[host.name].installFromUri).toBe(1);
+  });
+
+  it('ends at once, naming the file, when the workers cannot read it', async () => {
+    const { hosts: _inline, ...rest } = input();
+    const handle = await startRollout(await testClient(), { ...rest, fromFile: { path: '/nonexistent/inventory.json' } }, taskQueue);
+    await expect(rolloutResult(handle)).rejects.toThrow(/Workflow execution failed/);
+    const failure = await rolloutResult(handle).catch((err: { cause?: Error }) => err.cause?.message);
+    expect(failure).toMatch(/inventory \/nonexistent\/inventory\.json: the worker cannot read it \(ENOENT\)/);
+    expect(simulator.stats().fleet.installFromUri).toBe(0);
   });
 
   it.each([

@@ -1,4 +1,5 @@
-import { fleetFromVcenter, UnknownSelection, type VcenterHostSource } from '../../../src/inventory/vcenterHosts';
+import { pageAfter } from '../../../src/inventory/fleetPages';
+import { fleetFromVcenter as entriesFromVcenter, UnknownSelection, type VcenterHostSource } from '../../../src/inventory/vcenterHosts';
 import { makeHostCertificate } from '../../../src/simulator/certificates';
 import type { HostSummary } from '../../../src/vsphere/model';
 
@@ -10,6 +11,9 @@ function summary(name: string, cluster: string | null, extra: Partial<HostSummar
     bootTime: '2026-11-01T00:00:00Z', powerState: 'poweredOn', rebootSupported: true, productVersion: '8.0.2', rebootRequired: false, certificatePem: null, ...extra,
   };
 }
+
+/** The whole selection as one page. */
+const fleetFromVcenter = (...args: Parameters<typeof entriesFromVcenter>) => pageAfter(entriesFromVcenter(...args), null, 10_000);
 
 const source = (extra: Partial<VcenterHostSource> = {}): VcenterHostSource => ({ vcenter, cimUrlTemplate: 'https://{name}:5989', overrides: [], ...extra });
 
