@@ -66,7 +66,7 @@ describe('connecting through envconfig', () => {
   it('is refused by the mTLS endpoint without a client certificate, and starts nothing', async () => {
     const refusedBefore = proxy.refused();
     const denied = await vibflow([...install('esx-001'), '--config-file', configFile, '--profile', 'no-client-cert'], { timeoutMs: 60_000 });
-    expect(denied.code).toBe(1);
+    expect(denied.code).toBe(3);
     expect(denied.stderr).toContain(`vibflow: cannot connect to Temporal at ${proxy.address} (TLS, profile "no-client-cert")`);
     expect(proxy.refused()).toBeGreaterThan(refusedBefore);
     expect(simulator.stats().fleet.installFromUri).toBe(2);

@@ -10,7 +10,7 @@ import { numberArg, portArg } from '../numberArg';
 import { addTemporalOptions, temporalTarget, type TemporalFlags } from '../temporalOptions';
 
 interface WorkerFlags extends TemporalFlags {
-  logFormat: LogFormat;
+  logFormat: LogFormat | 'auto';
   logLevel: LogLevel;
   metricsPort?: number;
   metricsHost: string;
@@ -35,8 +35,8 @@ export function registerWorker(program: Command): void {
   addTemporalOptions(
     program.command('worker').description('run a vibflow worker (workflows and CIM activities) until Ctrl-C or SIGTERM'),
   )
-    .addOption(new Option('--log-format <format>', 'log lines as JSON objects or as text').choices(['json', 'text'])
-      .default(process.stdout.isTTY ? 'text' : 'json', 'text on a terminal, json otherwise').env('VIBFLOW_LOG_FORMAT'))
+    .addOption(new Option('--log-format <format>', 'log lines as JSON objects or as text; auto: text on a terminal, json otherwise')
+      .choices(['json', 'text', 'auto']).default('auto').env('VIBFLOW_LOG_FORMAT'))
     .addOption(new Option('--log-level <level>', 'lowest level logged').choices(LOG_LEVELS).default('INFO').env('VIBFLOW_LOG_LEVEL'))
     .addOption(new Option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port (0 = any free port)')
       .argParser(portArg('--metrics-port', 0)).env('VIBFLOW_METRICS_PORT'))
@@ -54,7 +54,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   const serveOps = flags.metricsPort !== undefined;
   const coreMetricsPort = serveOps ? await freeLoopbackPort() : undefined;
   const runtime = installRuntime({
-    logFormat: flags.logFormat,
+    logFormat: flags.logFormat === 'auto' ? (process.stdout.isTTY ? 'text' : 'json') : flags.logFormat,
     logLevel: flags.logLevel,
     ...(coreMetricsPort ? { prometheusBindAddress: `127.0.0.1:${coreMetricsPort}` } : {}),
   });
@@ -68,6 +68,10 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
       ...(flags.maxConcurrentWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: flags.maxConcurrentWorkflowTasks } : {}),
       ...(flags.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: flags.maxCachedWorkflows } : {}),
     },
+  }).catch(async (err: unknown) => {
+    // The Runtime's threads and signal handlers would keep the process up with nothing to run.
+    await runtime.shutdown();
+    throw err;
   });
   let ops: OpsServer | undefined;
   try {
