@@ -5,9 +5,11 @@
 import {
   CancelledFailure,
   WorkflowFailedError,
+  WorkflowNotFoundError,
   type Client,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { installWorkflowId } from '../shared/ids';
@@ -18,17 +20,17 @@ import { installProgressQuery, installVib } from '../workflows/installVib';
 
 export type InstallHandle = WorkflowHandle<typeof installVib>;
 
+/** How an install starts: everything but the Temporal call, so that callers can validate before they connect. */
+export type InstallStart = WorkflowStartOptions<typeof installVib> & { readonly workflowId: string };
+
 /**
- * Validates the input (throws InvalidInputError naming the field: nothing is started on bad input),
- * then starts the install, or attaches to the one already running for this host and bundle.
+ * Validates the input (throws InvalidInputError naming the field: nothing is started on bad input)
+ * and says how to start it. The workflow id derives from host and bundle: a second start of the
+ * same install attaches to the running one.
  */
-export async function startInstall(
-  client: Client,
-  input: InstallVibInput,
-  taskQueue: string,
-): Promise<WorkflowHandleWithFirstExecutionRunId<typeof installVib>> {
+export function installStart(input: InstallVibInput, taskQueue: string): InstallStart {
   const { plan } = parseInstallInput(input);
-  return client.workflow.start(installVib, {
+  return {
     taskQueue,
     workflowId: installWorkflowId(plan.host.name, plan.bundleUri),
     args: [input],
@@ -37,7 +39,34 @@ export async function startInstall(
     typedSearchAttributes: [{ key: VIBFLOW_HOST, value: plan.host.name }],
     staticSummary: `Install ${plan.bundleUri} on ${plan.host.name}`,
     staticDetails: `Host ${plan.host.name} (${plan.host.url}), bundle ${plan.bundleUri}, poll every ${plan.pollIntervalMs / 1000}s`,
-  });
+  };
+}
+
+/** Validates, then starts the install, or attaches to the one already running for this host and bundle. */
+export async function startInstall(
+  client: Client,
+  input: InstallVibInput,
+  taskQueue: string,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof installVib>> {
+  return client.workflow.start(installVib, installStart(input, taskQueue));
+}
+
+/** Starts the install, or attaches to the one already running; `attached` says which happened. */
+export async function startOrAttachInstall(
+  client: Client,
+  start: InstallStart,
+): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof installVib>; attached: boolean }> {
+  // Temporal's start answer does not say whether it attached; a running install seen just before
+  // is what it attaches to (one that ends in between only makes this say "started").
+  const running = await client.workflow
+    .getHandle(start.workflowId)
+    .describe()
+    .then((d) => d.status.name === 'RUNNING')
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    });
+  return { handle: await client.workflow.start(installVib, start), attached: running };
 }
 
 /**
@@ -83,13 +112,13 @@ export async function followInstall(
     settled = true;
   });
   while (!settled) {
-    try {
-      lastSeen = await handle.query(installProgressQuery);
-      onProgress(lastSeen);
-    } catch {
-      // A query fails while no worker runs or as the workflow closes; the result still arrives.
+    // Raced with the end: a query waits for a worker, and an install that ended needs none to report.
+    const seen = await Promise.race([handle.query(installProgressQuery).catch(() => undefined), ended.then(() => undefined)]);
+    if (seen && !settled) {
+      lastSeen = seen;
+      onProgress(seen);
     }
-    if (!settled) await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, everyMs))]);
+    if (!settled) await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, everyMs).unref())]);
   }
   const end = await ended;
   return 'result' in end ? end.result : resultOfEndedInstall(end.error, lastSeen);

@@ -1,9 +1,11 @@
 /**
  * Shows an install's progress the way the seed's sample output does: a live line on a terminal,
- * plain "percent complete / job status / Time elapsed" blocks otherwise.
+ * plain "percent complete / job status / Time elapsed" blocks otherwise. A host that does not
+ * answer shows its attempts and last error instead of a silent wait.
  */
-import { SingleBar } from 'cli-progress';
 import type { InstallProgress, InstallResult } from '../workflows/installResult';
+import { installActivity, outcomeLines } from './installText';
+import { LiveBlock, progressBar } from './liveBlock';
 
 export interface InstallView {
   update(progress: InstallProgress): void;
@@ -15,15 +17,19 @@ export function createInstallView(out: NodeJS.WriteStream = process.stdout): Ins
 }
 
 class PlainLines implements InstallView {
-  private lastPolls = -1;
+  private lastShown = '';
   constructor(private readonly out: NodeJS.WritableStream) {}
 
+  /** One block per poll, as the seed prints; one per attempt while the host does not answer. */
   update(progress: InstallProgress): void {
-    if (progress.polls === this.lastPolls || progress.polls === 0) return;
-    this.lastPolls = progress.polls;
+    const retrying = progress.unreachable && !progress.jobId;
+    const shown = retrying ? `attempt ${progress.unreachable?.attempts}` : `poll ${progress.polls}`;
+    if ((!retrying && progress.polls === 0) || shown === this.lastShown) return;
+    this.lastShown = shown;
     this.out.write(
-      `   percent complete ${String(progress.percent).padStart(3)}\n` +
-        `   job status: ${progress.jobStatus}\n` +
+      (retrying
+        ? `   ${installActivity(progress)}\n`
+        : `   percent complete ${String(progress.percent).padStart(3)}\n   job status: ${progress.jobStatus}\n`) +
         `Time elapsed: ${progress.elapsedSeconds} seconds\n\n`,
     );
   }
@@ -34,38 +40,21 @@ class PlainLines implements InstallView {
 }
 
 class LiveLine implements InstallView {
-  private readonly bar: SingleBar;
-  private started = false;
+  private readonly block: LiveBlock;
   constructor(private readonly out: NodeJS.WriteStream) {
-    this.bar = new SingleBar({
-      stream: out,
-      format: '{host} [{bar}] {percentage}% | {jobStatus} | {elapsed}s, {polls} polls',
-      hideCursor: true,
-      clearOnComplete: false,
-      barsize: 30,
-    });
+    this.block = new LiveBlock(out);
   }
 
   update(progress: InstallProgress): void {
-    const payload = {
-      host: progress.host,
-      jobStatus: progress.jobStatus || progress.phase,
-      elapsed: progress.elapsedSeconds,
-      polls: progress.polls,
-    };
-    if (!this.started) {
-      this.bar.start(100, progress.percent, payload);
-      this.started = true;
-    } else {
-      this.bar.update(progress.percent, payload);
-    }
+    this.block.draw([
+      `${progress.host} ${progressBar(progress.percent / 100)} ${String(progress.percent).padStart(3)}% | ` +
+        `${progress.elapsedSeconds}s, ${progress.polls} polls | ${installActivity(progress)}`,
+    ]);
   }
 
   finish(result: InstallResult): void {
-    if (this.started) {
-      this.update(result);
-      this.bar.stop();
-    }
+    this.update(result);
+    this.block.close();
     writeSummary(this.out, result);
   }
 }
@@ -77,6 +66,6 @@ function writeSummary(out: NodeJS.WritableStream, result: InstallResult): void {
       `          error code: ${result.errorCode ?? 'None'}\n` +
       `         description: ${result.errorDescription ?? 'None'}\n` +
       `Time elapsed: ${result.elapsedSeconds} seconds\n` +
-      `Outcome: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}\n`,
+      `${outcomeLines(result).join('\n')}\n`,
   );
 }

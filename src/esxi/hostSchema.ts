@@ -63,6 +63,13 @@ export const hostTargetSchema = z
     path: ['user'],
   });
 
+/** zod's "Invalid input: expected string, received undefined" in the words of a form: "Required". */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_type') return issue.message;
+  const received = /received (\w+)/.exec(issue.message)?.[1];
+  return received === 'undefined' ? 'Required' : `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}${received ? `, not ${received}` : ''}`;
+}
+
 /** "hosts[3].url: must be ..." lines, one per problem. */
 export function describeIssues(error: z.ZodError, prefix = ''): string {
   return error.issues
@@ -71,7 +78,7 @@ export function describeIssues(error: z.ZodError, prefix = ''): string {
         (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
         prefix,
       );
-      return `${path || '(input)'}: ${issue.message}`;
+      return `${path || '(input)'}: ${issueMessage(issue)}`;
     })
     .join('\n');
 }

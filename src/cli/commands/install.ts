@@ -1,71 +1,53 @@
-import { type Command, Option } from 'commander';
-import { followInstall, startInstall } from '../../api/installs';
-import { connectClient } from '../../temporal/connection';
-import { InvalidInputError, type InstallVibInput } from '../../workflows/installInput';
+import type { Command } from 'commander';
+import { followInstall, installStart, startOrAttachInstall } from '../../api/installs';
+import { hasWorkers } from '../../api/lookup';
+import type { InstallVibInput } from '../../workflows/installInput';
 import { SUCCESSFUL_OUTCOMES } from '../../workflows/installResult';
-import { addHostOptions, hostFromFlags, type HostFlags } from '../hostOptions';
+import { addHostOptions, HOST_FIELDS, hostFromFlags, type HostFlags } from '../hostOptions';
+import { validateFlags } from '../inputFlags';
+import { addInstallSettings, INSTALL_SETTING_FIELDS, installSettingsFromFlags, type InstallSettingFlags } from '../installSettings';
 import { createInstallView } from '../installView';
-import { addTemporalOptions, temporalTarget, type TemporalFlags } from '../temporalOptions';
-import { EXIT, UsageError } from '../usageError';
+import { addTemporalOptions, withTemporal, type TemporalFlags } from '../temporalOptions';
+import { EXIT } from '../usageError';
 
-interface InstallFlags extends HostFlags, TemporalFlags {
+interface InstallFlags extends HostFlags, InstallSettingFlags, TemporalFlags {
   uri: string;
-  option?: string[];
-  optionValue?: string[];
-  poll?: string;
-  stallTimeout?: string;
-  deadline?: string;
   wait?: boolean;
   json?: boolean;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+const INSTALL_FIELDS = { ...HOST_FIELDS, ...INSTALL_SETTING_FIELDS, bundleUri: '--uri' };
 
 export function registerInstall(program: Command): void {
   const command = program
     .command('install')
     .description('install a VIB bundle on one host, durably (InstallFromURI, then poll the job)')
     .requiredOption('--uri <uri>', 'offline bundle on the host, e.g. file:///vmfs/volumes/datastore1/bundle.zip')
-    .addOption(new Option('--option <name|code>', 'InstallOptions entry, repeatable (e.g. update, defer-reset, 3)').argParser(collect))
-    .addOption(new Option('--option-value <text>', 'InstallOptionsValues entry, repeatable, paired with --option').argParser(collect))
-    .option('--poll <duration>', 'poll interval', '10s')
-    .option('--stall-timeout <duration>', 'fail when PercentComplete does not move for this long')
-    .option('--deadline <duration>', 'give up watching after this long')
-    .option('--wait', 'follow the install and exit with its outcome (0 success, 1 failed)')
+    .option('--wait', 'follow the install and exit with its outcome')
     .option('--json', 'print machine-readable output');
-  addTemporalOptions(addHostOptions(command)).action(async (flags: InstallFlags) => {
-    const input: InstallVibInput = {
-      host: await hostFromFlags(flags),
-      bundleUri: flags.uri,
-      ...(flags.option ? { installOptions: flags.option.map((o) => (/^\d+$/.test(o) ? Number(o) : o)) } : {}),
-      ...(flags.optionValue ? { installOptionValues: flags.optionValue } : {}),
-      ...(flags.poll ? { pollInterval: flags.poll } : {}),
-      ...(flags.stallTimeout ? { stallTimeout: flags.stallTimeout } : {}),
-      ...(flags.deadline ? { deadline: flags.deadline } : {}),
-    };
-    const { client, connection } = await connectClient(temporalTarget(flags));
-    try {
-      const handle = await startInstall(client, input, flags.taskQueue).catch((err: unknown) => {
-        throw err instanceof InvalidInputError ? new UsageError(err.message) : err;
-      });
+  addTemporalOptions(addInstallSettings(addHostOptions(command))).action(async (flags: InstallFlags) => {
+    const input: InstallVibInput = { host: await hostFromFlags(flags), bundleUri: flags.uri, ...installSettingsFromFlags(flags) };
+    const start = validateFlags(INSTALL_FIELDS, () => installStart(input, flags.taskQueue));
+    await withTemporal(flags, async (client) => {
+      const { handle, attached } = await startOrAttachInstall(client, start);
+      if (!(await hasWorkers(client, flags.taskQueue))) {
+        process.stderr.write(`vibflow: no worker polls task queue "${flags.taskQueue}": the install waits until one starts (vibflow worker --task-queue ${flags.taskQueue})\n`);
+      }
+      const said = attached ? `attached to the install already running for this host and bundle: ${handle.workflowId}` : `started ${handle.workflowId}`;
       if (!flags.wait) {
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId })}\n`
-            : `started ${handle.workflowId}\nfollow it with: vibflow status '${handle.workflowId}'\n`,
+            ? `${JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, attached })}\n`
+            : `${said}\nfollow it with: vibflow status '${handle.workflowId}'\n`,
         );
         return;
       }
-      if (!flags.json) process.stdout.write(`Software installation in progress... (${handle.workflowId})\n`);
+      if (!flags.json) process.stdout.write(`${said}\nSoftware installation in progress...\n`);
       const view = flags.json ? undefined : createInstallView();
       const result = await followInstall(handle, (progress) => view?.update(progress));
       if (view) view.finish(result);
       else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       process.exitCode = SUCCESSFUL_OUTCOMES.has(result.outcome) ? EXIT.ok : EXIT.failed;
-    } finally {
-      await connection.close();
-    }
+    });
   });
 }
