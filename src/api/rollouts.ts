@@ -1,6 +1,6 @@
 /** Starting, steering and following fleet rollouts from any Temporal client. */
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdConflictPolicy } from '@temporalio/common';
+import { WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { rolloutWorkflowId } from '../shared/ids';
 import { VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
 import {
@@ -16,7 +16,14 @@ import type { RolloutProgress, RolloutResult } from '../workflows/rolloutState';
 
 export type RolloutHandle = WorkflowHandle<typeof fleetRollout>;
 
-/** The options a rollout is started with, shared by direct starts and schedules. */
+const WORKFLOW_ID_PREFIX = rolloutWorkflowId('');
+
+/** A rollout id as people write it: the bare id, or its workflow id `vibflow-rollout:ID`. */
+export function bareRolloutId(idOrWorkflowId: string): string {
+  return idOrWorkflowId.startsWith(WORKFLOW_ID_PREFIX) ? idOrWorkflowId.slice(WORKFLOW_ID_PREFIX.length) : idOrWorkflowId;
+}
+
+/** The options a rollout is started with, shared by direct starts and schedules. Validates: no Temporal call. */
 export function rolloutStartOptions(input: FleetRolloutInput) {
   const plan = parseRolloutInput(input, Date.now());
   return {
@@ -32,24 +39,68 @@ export function rolloutStartOptions(input: FleetRolloutInput) {
   };
 }
 
-/** Validates first (InvalidInputError names the field; nothing starts), then starts the rollout. */
-export async function startRollout(client: Client, input: FleetRolloutInput, taskQueue: string): Promise<RolloutHandle> {
-  return client.workflow.start(fleetRollout, {
-    ...rolloutStartOptions(input),
-    taskQueue,
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-  });
+/** The rollout id is taken: by a running rollout, or (unless reuse was asked for) by one that ended. */
+export class RolloutIdTakenError extends Error {
+  override readonly name = 'RolloutIdTakenError';
+  constructor(
+    readonly rolloutId: string,
+    /** The run holding the id: still running, or the last run of the ended rollout. */
+    readonly holder: { readonly runId: string; readonly running: boolean; readonly status: string; readonly closeTime?: Date },
+  ) {
+    super(`rollout ${rolloutId} ${holder.running ? 'is running' : `already ran (${holder.status.toLowerCase()})`}`);
+  }
 }
 
-export function rolloutHandle(client: Client, rolloutId: string): RolloutHandle {
-  return client.workflow.getHandle(rolloutWorkflowId(rolloutId));
+export interface StartRolloutOptions {
+  /** Start again under the id of a rollout that ended (its report stays reachable by its run id). */
+  readonly reuseEndedId?: boolean;
 }
 
-export const steer = {
-  pause: (handle: RolloutHandle) => handle.executeUpdate(pauseUpdate),
-  resume: (handle: RolloutHandle) => handle.executeUpdate(resumeUpdate),
-  abort: (handle: RolloutHandle, reason = '') => handle.executeUpdate(abortUpdate, { args: [reason] }),
-  approve: (handle: RolloutHandle) => handle.executeUpdate(approveUpdate),
+/**
+ * Validates first (InvalidInputError names the field; nothing starts), then starts the rollout.
+ * An id in use is refused with RolloutIdTakenError: a running rollout is never joined by a second
+ * start, and an ended one is only started again when asked.
+ */
+export async function startRollout(client: Client, input: FleetRolloutInput, taskQueue: string, options: StartRolloutOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof fleetRollout>> {
+  const start = rolloutStartOptions(input);
+  try {
+    return await client.workflow.start(fleetRollout, {
+      ...start,
+      taskQueue,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      workflowIdReusePolicy: options.reuseEndedId ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const { runId, status, closeTime } = await client.workflow.getHandle(start.workflowId).describe();
+    throw new RolloutIdTakenError(bareRolloutId(start.workflowId), { runId, running: status.name === 'RUNNING', status: status.name, ...(closeTime ? { closeTime } : {}) });
+  }
+}
+
+/** The rollout by id (bare or `vibflow-rollout:ID`); with `runId`, that run of an id that was reused. */
+export function rolloutHandle(client: Client, rolloutId: string, runId?: string): RolloutHandle {
+  return client.workflow.getHandle(rolloutWorkflowId(bareRolloutId(rolloutId)), runId);
+}
+
+export type SteeringVerb = 'pause' | 'resume' | 'abort' | 'approve';
+const UPDATES = { pause: pauseUpdate, resume: resumeUpdate, abort: abortUpdate, approve: approveUpdate } as const;
+
+function update(verb: SteeringVerb) {
+  return (handle: RolloutHandle, reason = ''): Promise<RolloutProgress> =>
+    handle.executeUpdate<RolloutProgress, [string]>(UPDATES[verb].name, { args: [reason] });
+}
+
+/**
+ * Steering a running rollout; each answers the progress as the change left it. The reason travels
+ * as the update's argument, so Temporal records it with the request in the rollout's history;
+ * abort also keeps it in the result (`abortReason`). The workflow refuses what makes no sense
+ * (WorkflowUpdateFailedError with its reason).
+ */
+export const steer: Readonly<Record<SteeringVerb, (handle: RolloutHandle, reason?: string) => Promise<RolloutProgress>>> = {
+  pause: update('pause'),
+  resume: update('resume'),
+  abort: update('abort'),
+  approve: update('approve'),
 };
 
 export function rolloutProgress(handle: RolloutHandle): Promise<RolloutProgress> {
@@ -66,4 +117,10 @@ export async function rolloutResult(handle: RolloutHandle): Promise<RolloutResul
     }
     throw err;
   }
+}
+
+/** The result once the rollout ended, else its live progress. */
+export async function rolloutState(handle: RolloutHandle): Promise<RolloutProgress | RolloutResult> {
+  const running = (await handle.describe()).status.name === 'RUNNING';
+  return running ? rolloutProgress(handle) : rolloutResult(handle);
 }

@@ -2,7 +2,7 @@
  * Weekend patch windows as Temporal Schedules: each firing starts a fleetRollout whose window is
  * measured from the scheduled time. Overlapping firings are skipped unless asked otherwise.
  */
-import { ScheduleOverlapPolicy, type CalendarSpec, type Client, type ScheduleHandle } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type CalendarSpec, type Client, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
 import { DAYS_OF_WEEK, type DayOfWeek } from '@temporalio/client/lib/schedule-types';
 import { fleetRollout } from '../workflows/fleetRollout';
 import type { FleetRolloutInput } from '../workflows/rolloutInput';
@@ -51,11 +51,12 @@ function validTimezone(timezone: string): boolean {
   }
 }
 
-export async function createPatchWindowSchedule(client: Client, schedule: PatchWindowSchedule): Promise<ScheduleHandle> {
+/** Validates the schedule and its rollout (InvalidInputError names the field) and says how to create it: no Temporal call. */
+export function patchWindowScheduleOptions(schedule: PatchWindowSchedule): ScheduleOptions {
   if (!schedule.cron?.length && !schedule.calendars?.length) throw new InvalidInputError('schedule: give a cron expression or a calendar');
   if (!validTimezone(schedule.timezone)) throw new InvalidInputError(`timezone: "${schedule.timezone}" is not an IANA time zone such as Europe/Berlin`);
   const start = rolloutStartOptions(schedule.rollout);
-  return client.schedule.create({
+  return {
     scheduleId: schedule.scheduleId,
     spec: {
       ...(schedule.cron?.length ? { cronExpressions: [...schedule.cron] } : {}),
@@ -73,5 +74,9 @@ export async function createPatchWindowSchedule(client: Client, schedule: PatchW
       staticDetails: start.staticDetails,
     },
     policies: { overlap: OVERLAP[schedule.overlap ?? 'skip'] },
-  });
+  };
+}
+
+export async function createPatchWindowSchedule(client: Client, schedule: PatchWindowSchedule): Promise<ScheduleHandle> {
+  return client.schedule.create(patchWindowScheduleOptions(schedule));
 }

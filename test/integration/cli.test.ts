@@ -1,13 +1,15 @@
 /** The `vibflow` command as a user runs it: a real process, its output and its exit status. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { freeLoopbackPort } from '../../src/ops/opsServer';
+import { installWorkflowId } from '../../src/shared/ids';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { vibflow } from '../support/commands';
-import { startTestWorker, temporalAddress, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
-
-describe('vibflow install', () => {
+describe('vibflow install and status', () => {
   let simulator: Simulator;
   let worker: TestWorker;
   let dir: string;
@@ -27,7 +29,8 @@ describe('vibflow install', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const common = () => ['--inventory', inventory, '--address', temporalAddress(), '--task-queue', taskQueue, '--poll', '500ms'];
+  const temporal = () => ['--address', temporalAddress(), '--task-queue', taskQueue];
+  const common = () => ['--inventory', inventory, ...temporal(), '--poll', '500ms'];
 
   it('--wait --json prints the typed result and exits 0 on success', async () => {
     const run = await vibflow(['install', ...common(), '--host', 'esx-001', '--uri', 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip', '--wait', '--json']);
@@ -36,75 +39,116 @@ describe('vibflow install', () => {
     expect(result).toMatchObject({ host: 'esx-001', outcome: 'succeeded-reboot-required', percent: 100, errorCode: 0 });
   });
 
-  it('--wait prints the seed-style lines and exits 1 when the install fails', async () => {
+  it('--wait prints the seed-style lines, the category and the reason, and exits 1 when the install fails; status tells the same', async () => {
     const run = await vibflow(['install', ...common(), '--host', 'esx-002', '--uri', 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip', '--wait']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('Software installation in progress...');
     expect(run.stdout).toMatch(/percent complete 100/);
     expect(run.stdout).toContain('description: [AcceptanceConfigError]');
-    expect(run.stdout).toContain('Outcome: failed');
+    expect(run.stdout).toMatch(/Outcome: failed\n {2}category: acceptance\n {2}reason: .*AcceptanceConfigError/);
+
+    const workflowId = installWorkflowId('esx-002', 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip');
+    const status = await vibflow(['status', workflowId, ...temporal()]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`${workflowId}: FAILED\n   host: esx-002   bundle: file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip\n   phase: done`);
+    expect(status.stdout).toMatch(/ {3}Outcome: failed\n {5}category: acceptance\n {5}reason: .*AcceptanceConfigError/);
+    expect(status.stdout).not.toContain('undefined');
   });
 
+  const BAD_INPUT_BUNDLE = 'file:///vmfs/volumes/ds1/never-started.zip';
   it.each([
-    [['--host', 'esx-001', '--uri', 'https://depot.example/b.zip'], 'bundleUri: must be an offline bundle'],
-    [['--host', 'esx-999', '--uri', 'file:///vmfs/volumes/ds1/b.zip'], 'host "esx-999" is not in the inventory'],
-    [['--host', 'esx-001', '--uri', 'file:///vmfs/volumes/ds1/b.zip', '--poll', 'sometimes'], 'pollInterval'],
+    [['--host', 'esx-001', '--uri', 'https://depot.example/b.zip'], '--uri: must be an offline bundle'],
+    [['--host', 'esx-999', '--uri', BAD_INPUT_BUNDLE], 'host "esx-999" is not in the inventory'],
+    [['--host', 'esx-001', '--uri', BAD_INPUT_BUNDLE, '--poll', 'sometimes'], '--poll: "sometimes" is not a duration'],
+    [['--host', 'esx-001', '--uri', BAD_INPUT_BUNDLE, '--unreachable-timeout', '10ms'], '--unreachable-timeout: must be between 1s'],
+    [['--host', 'esx-001', '--uri', BAD_INPUT_BUNDLE, '--thumbprint', 'AB:CD'], 'give either --inventory with --host, or --url and its options, not both (--thumbprint given)'],
     [['--host', 'esx-001'], "required option '--uri <uri>' not specified"],
-  ])('exits 2 with a message naming the problem: %j', async (args, message) => {
-    const run = await vibflow(['install', ...common().filter((a) => a !== '--poll' && a !== '500ms'), ...args]);
-    expect(run.code).toBe(2);
+  ])('exits 2 with a message naming what was typed, starting nothing: %j', async (args, message) => {
+    const run = await vibflow(['install', '--inventory', inventory, ...temporal(), ...args]);
     expect(run.stderr).toContain(message);
-  });
-});
-
-describe('vibflow rollout and report', () => {
-  let simulator: Simulator;
-  let worker: TestWorker;
-  let dir: string;
-  let inventory: string;
-  const taskQueue = uniqueTaskQueue('cli-rollout');
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-cli-'));
-    inventory = path.join(dir, 'inventory.json');
-    simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: '127.34.0.1', installSeconds: 2, failures: { 'esx-006': 'space' }, inventoryFile: inventory });
-    worker = await startTestWorker({ taskQueue });
-  });
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await simulator?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const temporal = () => ['--address', temporalAddress(), '--task-queue', taskQueue];
-
-  it('runs a rollout to the end, prints the table, and exits 1 because one host failed within the budget', async () => {
-    const run = await vibflow(['rollout', '--inventory', inventory, '--uri', 'file:///vmfs/volumes/ds1/fleet-2.0.0.zip', '--max-concurrency', '50%', '--max-failures', '1', '--canary', '1', '--poll', '500ms', '--id', 'cli-fleet', '--wait', ...temporal()]);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain('started rollout cli-fleet on 6 hosts');
-    expect(run.stdout).toMatch(/esx-006 +failed +1 +failed +\[InstallationError\]/);
-    expect(run.stdout).toContain('5 succeeded, 1 failed');
-    expect(run.stdout).toContain('ended: completed (completed-with-failures)');
-    expect(simulator.stats().fleet.peakConcurrentJobs).toBeLessThanOrEqual(3);
-
-    const csv = await vibflow(['report', 'cli-fleet', '--format', 'csv', ...temporal()]);
-    expect(csv.code).toBe(0);
-    expect(csv.stdout.split('\n')[0]).toBe('host,state,attempt,outcome,error');
-    expect(csv.stdout).toContain('esx-001,succeeded,1,succeeded-reboot-required,');
-  });
-
-  it('refuses steering that makes no sense with exit 2 and the reason', async () => {
-    const run = await vibflow(['rollout', 'approve', 'cli-fleet', ...temporal()]);
-    expect(run.stderr).toMatch(/approve refused/);
+    expect(run.stderr).not.toMatch(/pollInterval|bundleUri|unreachableTimeout|expected \w+, received/);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/approve refused: (the rollout has ended|rollout cli-fleet has ended or does not exist)/);
+    const handle = (await testClient()).workflow.getHandle(installWorkflowId('esx-001', BAD_INPUT_BUNDLE));
+    await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
-  it('refuses a bad rollout before starting anything', async () => {
-    const run = await vibflow(['rollout', '--inventory', inventory, '--uri', 'file:///vmfs/volumes/ds1/x.zip', '--max-concurrency', '0', ...temporal()]);
+  it('refuses --thumbprint "" with exit 2 and starts nothing', async () => {
+    const host = simulator.inventory.hosts[0];
+    const before = simulator.stats().fleet.installFromUri;
+    const run = await vibflow(['install', '--url', host.url, '--credential', host.credential as string, '--thumbprint', '', '--uri', BAD_INPUT_BUNDLE, ...temporal()]);
+    expect(run.stderr).toContain('vibflow: --thumbprint: must not be empty');
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('maxConcurrency');
+    expect(simulator.stats().fleet.installFromUri).toBe(before);
+    await expect((await testClient()).workflow.getHandle(installWorkflowId('127.33.0.1', BAD_INPUT_BUNDLE)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('says when a start attaches to the install already running, and status shows it live without undefined', async () => {
+    // Its own host with a slower install, so that it is still running when the second start comes.
+    const slowInventory = path.join(dir, 'slow.json');
+    const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.33.1.1', installSeconds: 8, inventoryFile: slowInventory });
+    try {
+      const bundle = 'file:///vmfs/volumes/ds1/attach-1.0.0.zip';
+      const workflowId = installWorkflowId('esx-001', bundle);
+      const install = (...more: string[]) => vibflow(['install', '--inventory', slowInventory, '--host', 'esx-001', '--uri', bundle, '--poll', '500ms', ...temporal(), ...more]);
+      const first = await install();
+      expect(first.stdout).toBe(`started ${workflowId}\nfollow it with: vibflow status '${workflowId}'\n`);
+      const second = await install('--json');
+      expect(JSON.parse(second.stdout)).toMatchObject({ workflowId, attached: true });
+
+      const status = await vibflow(['status', workflowId, ...temporal()]);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toMatch(new RegExp(`^${workflowId}: RUNNING\n {3}host: esx-001 {3}bundle: ${bundle}\n {3}phase: \\w+\n {3}percent complete \\d+`));
+      expect(status.stdout).not.toContain('undefined');
+
+      const followed = await install('--wait');
+      expect(followed.stdout).toContain(`attached to the install already running for this host and bundle: ${workflowId}`);
+      expect(followed.stdout).toContain('Outcome: succeeded-reboot-required');
+      expect(followed.code).toBe(0);
+      expect(slow.stats().hosts['esx-001'].installFromUri).toBe(1);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('status of an id that is neither an install nor a rollout exits 2', async () => {
+    const run = await vibflow(['status', 'no-such-thing', ...temporal()]);
+    expect(run.stderr).toBe('vibflow: no install or rollout "no-such-thing" in namespace default\n');
+    expect(run.code).toBe(2);
+  });
+
+  it('a host that does not answer fails as unreachable after --unreachable-timeout, showing attempts and the last error meanwhile', async () => {
+    const [port1, port2] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const { user, credential, tls } = simulator.inventory.hosts[0];
+    const unreachable = path.join(dir, 'unreachable.json');
+    await writeFile(unreachable, JSON.stringify({ version: 1, hosts: [
+      { name: 'closed-1', url: `https://127.0.0.1:${port1}`, user, credential, tls },
+      { name: 'closed-2', url: `https://127.0.0.1:${port2}`, user, credential, tls },
+    ] }));
+    const bundle = 'file:///vmfs/volumes/ds1/c.zip';
+    const install = (host: string, ...more: string[]) =>
+      vibflow(['install', '--inventory', unreachable, '--host', host, '--uri', bundle, '--unreachable-timeout', '15s', '--wait', ...temporal(), ...more], { timeoutMs: 90_000 });
+
+    const started = Date.now();
+    const [json, text, status] = await Promise.all([
+      install('closed-1', '--json'),
+      install('closed-2'),
+      (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 6_000));
+        return vibflow(['status', installWorkflowId('closed-1', bundle), ...temporal()]);
+      })(),
+    ]);
+    expect((Date.now() - started) / 1000).toBeLessThan(60);
+
+    expect(json.code).toBe(1);
+    const result = JSON.parse(json.stdout);
+    expect(result).toMatchObject({ host: 'closed-1', outcome: 'failed', errorCategory: 'unreachable' });
+    expect(result.reason).toContain(`127.0.0.1:${port1}`);
+
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(new RegExp(`host not answering, attempt 1: .*ECONNREFUSED 127\\.0\\.0\\.1:${port2}`));
+    expect(text.stdout).toMatch(/Outcome: failed\n {2}category: unreachable\n {2}reason: closed-2 did not answer/);
+
+    expect(status.stdout).toContain(': RUNNING');
+    expect(status.stdout).toMatch(new RegExp(`host not answering, attempt \\d+: .*ECONNREFUSED 127\\.0\\.0\\.1:${port1}`));
   });
 });

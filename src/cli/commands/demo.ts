@@ -3,7 +3,7 @@
  * simulated ESXi fleet, a worker, and one durable install followed live, seed-style.
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { followInstall, startInstall } from '../../api/installs';
 import { startDevServer } from '../../devserver/devServer';
 import { startSimulator } from '../../simulator';
@@ -12,11 +12,12 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createWorker } from '../../worker';
 import { SUCCESSFUL_OUTCOMES } from '../../workflows/installResult';
 import { createInstallView } from '../installView';
+import { numberArg } from '../numberArg';
 import { EXIT } from '../usageError';
 
 interface DemoFlags {
-  hosts: string;
-  installSeconds: string;
+  hosts: number;
+  installSeconds: number;
   poll: string;
   hold: boolean;
 }
@@ -28,8 +29,8 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('run the whole thing locally: dev server, simulated hosts, a worker and one durable install')
-    .option('--hosts <n>', 'simulated hosts', '3')
-    .option('--install-seconds <s>', 'how long the simulated install takes', '30')
+    .addOption(new Option('--hosts <n>', 'simulated hosts').argParser(numberArg('--hosts', 1, 1_000, true)).default(3))
+    .addOption(new Option('--install-seconds <s>', 'how long the simulated install takes').argParser(numberArg('--install-seconds', 0.1)).default(30))
     .option('--poll <duration>', 'poll interval', '3s')
     .option('--no-hold', 'exit after the install instead of keeping the Web UI up until Ctrl-C')
     .action(async (flags: DemoFlags) => runDemo(flags));
@@ -53,8 +54,8 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     cleanups.push(() => server.stop());
 
     const simulator = await startSimulator({
-      hosts: Number(flags.hosts),
-      installSeconds: Number(flags.installSeconds),
+      hosts: flags.hosts,
+      installSeconds: flags.installSeconds,
       inventoryFile: path.join(stateDir, 'demo-inventory.json'),
     });
     cleanups.push(() => simulator.stop());

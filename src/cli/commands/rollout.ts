@@ -1,41 +1,46 @@
 import type { Command } from 'commander';
-import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { rolloutHandle, rolloutProgress, rolloutResult, startRollout, steer, type RolloutHandle } from '../../api/rollouts';
-import { connectClient } from '../../temporal/connection';
-import { InvalidInputError } from '../../workflows/installInput';
+import { Option } from 'commander';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  bareRolloutId,
+  rolloutHandle,
+  rolloutProgress,
+  rolloutResult,
+  rolloutStartOptions,
+  rolloutState,
+  RolloutIdTakenError,
+  startRollout,
+  steer,
+  type RolloutHandle,
+  type SteeringVerb,
+} from '../../api/rollouts';
 import { installProgressQuery } from '../../workflows/installVib';
 import type { RolloutProgress } from '../../workflows/rolloutState';
-import { addRolloutOptions, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
-import { createRolloutView, formatReport, type HostProgress } from '../rolloutView';
-import { addTemporalOptions, temporalTarget, type TemporalFlags } from '../temporalOptions';
+import { validateFlags } from '../inputFlags';
+import { installActivity } from '../installText';
+import { addRolloutOptions, ROLLOUT_FIELDS, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
+import { formatReport, REPORT_FORMATS, stateText, type ReportFormat } from '../rolloutReport';
+import { createRolloutView, MAX_BARS, type HostProgress } from '../rolloutView';
+import { addTemporalOptions, withTemporal, type TemporalFlags } from '../temporalOptions';
 import { EXIT, UsageError } from '../usageError';
 
 interface StartFlags extends RolloutFlags, TemporalFlags {
   id?: string;
+  reuseId?: boolean;
   wait?: boolean;
   json?: boolean;
 }
 
-async function withClient<T>(flags: TemporalFlags, body: (client: Client) => Promise<T>): Promise<T> {
-  const { client, connection } = await connectClient(temporalTarget(flags));
-  try {
-    return await body(client);
-  } finally {
-    await connection.close();
-  }
-}
-
-/** Live percent of each installing host, straight from its install workflow. */
+/** Live state of each installing host shown, straight from its install workflow. */
 async function liveHosts(client: Client, progress: RolloutProgress): Promise<Map<string, HostProgress>> {
-  const running = progress.rows.filter((r) => r.state === 'running' && r.installWorkflowId).slice(0, 20);
+  const running = progress.rows.filter((r) => r.state === 'running' && r.installWorkflowId).slice(0, MAX_BARS);
   const entries = await Promise.all(
-    running.map(async (row) => {
+    running.map(async (row): Promise<[string, HostProgress] | undefined> => {
       const p = await client.workflow.getHandle(row.installWorkflowId as string).query(installProgressQuery).catch(() => undefined);
-      return p ? ([row.host, { percent: p.percent, jobStatus: p.jobStatus }] as const) : undefined;
+      return p && [row.host, { percent: p.percent, activity: installActivity(p) }];
     }),
   );
-  return new Map(entries.filter((e): e is readonly [string, HostProgress] => e !== undefined));
+  return new Map(entries.filter((e) => e !== undefined));
 }
 
 async function follow(client: Client, handle: RolloutHandle, json: boolean): Promise<number> {
@@ -45,27 +50,76 @@ async function follow(client: Client, handle: RolloutHandle, json: boolean): Pro
   while (!settled) {
     const progress = await rolloutProgress(handle).catch(() => undefined);
     if (progress && view) view.update(progress, await liveHosts(client, progress));
-    await Promise.race([ended.catch(() => undefined), new Promise((r) => setTimeout(r, 1_000))]);
+    await Promise.race([ended.catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
   }
   view?.stop();
   const result = await ended;
-  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatReport(result, 'table')}ended: ${result.reason} (${result.outcome})\n`);
+  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatReport(result, 'table', process.stdout.isTTY ? process.stdout.columns : undefined)}`);
   return result.outcome === 'succeeded' ? EXIT.ok : EXIT.failed;
 }
 
-function steeringCommand(parent: Command, name: 'pause' | 'resume' | 'abort' | 'approve', description: string): void {
-  const command = parent.command(name).description(description).argument('<rolloutId>', 'the rollout id');
-  if (name === 'abort') command.option('--reason <text>', 'why, for the record');
+/** The default id: the bundle's file name and the time, e.g. tools-1.2.zip-2026-11-28T02-00-00-000Z. */
+function defaultRolloutId(uri: string | undefined): string {
+  const bundle = (uri ?? '').split('/').pop() || 'bundle';
+  return `${bundle.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+}
+
+/** What to do about an id that is taken, in words. */
+function idTakenMessage(err: RolloutIdTakenError): string {
+  const id = err.rolloutId;
+  if (err.holder.running) return `rollout ${id} is already running; follow it with: vibflow report ${id}, or vibflow status ${id}`;
+  return (
+    `rollout ${id} already ran (${err.holder.status.toLowerCase()}${err.holder.closeTime ? `, ended ${err.holder.closeTime.toISOString()}` : ''}); ` +
+    `its report: vibflow report ${id}. Choose another --id, or add --reuse-id to run it again ` +
+    `(the earlier report then stays at: vibflow report ${id} --run ${err.holder.runId})`
+  );
+}
+
+async function startAndFollow(client: Client, flags: StartFlags, input: Parameters<typeof startRollout>[1], details: string): Promise<void> {
+  const earlier = flags.reuseId ? await rolloutHandle(client, input.rolloutId).describe().catch(() => undefined) : undefined;
+  const handle = await startRollout(client, input, flags.taskQueue, { reuseEndedId: flags.reuseId ?? false }).catch((err: unknown) => {
+    throw err instanceof RolloutIdTakenError ? new UsageError(idTakenMessage(err)) : err;
+  });
+  if (!flags.json || !flags.wait) {
+    process.stdout.write(
+      flags.json
+        ? `${JSON.stringify({ rolloutId: input.rolloutId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId })}\n`
+        : `started rollout ${input.rolloutId} on ${input.hosts?.length ?? 0} hosts (${details})\n` +
+            (earlier ? `the earlier rollout under this id: vibflow report ${input.rolloutId} --run ${earlier.runId}\n` : '') +
+            (flags.wait ? '' : `follow it with: vibflow report ${input.rolloutId}\n`),
+    );
+  }
+  if (flags.wait) process.exitCode = await follow(client, handle, flags.json ?? false);
+}
+
+/** After a steering update, how the phase it causes shows: the workflow sets it on its next turn. */
+async function phaseAfter(handle: RolloutHandle, answer: RolloutProgress): Promise<RolloutProgress> {
+  const until = Date.now() + 3_000;
+  let latest = answer;
+  while (latest.phase === answer.phase && latest.phase !== 'done' && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    latest = await rolloutProgress(handle).catch(() => latest);
+  }
+  return latest;
+}
+
+function steeringCommand(parent: Command, verb: SteeringVerb, description: string): void {
+  const command = parent
+    .command(verb)
+    .description(description)
+    .argument('<rolloutId>', 'the rollout id (or its workflow id, vibflow-rollout:ID)')
+    .option('--reason <text>', 'why, for the record (kept in the rollout history with the request)');
   addTemporalOptions(command).action(async (rolloutId: string, flags: TemporalFlags & { reason?: string }) =>
-    withClient(flags, async (client) => {
-      const handle = rolloutHandle(client, rolloutId);
+    withTemporal(flags, async (client) => {
+      const id = bareRolloutId(rolloutId);
+      const handle = rolloutHandle(client, id);
       try {
-        const progress = name === 'abort' ? await steer.abort(handle, flags.reason) : await steer[name](handle);
-        process.stdout.write(`${rolloutId}: ${name} accepted; phase ${progress.phase}${progress.paused ? ' (paused)' : ''}\n`);
+        const after = await phaseAfter(handle, await steer[verb](handle, flags.reason));
+        process.stdout.write(`${id}: ${verb} accepted; phase now ${stateText(after)}\n`);
       } catch (err) {
         // The workflow's validator says why (e.g. "the rollout is not paused"): bad usage, exit 2.
-        if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`${name} refused: ${err.cause?.message ?? err.message}`);
-        if (err instanceof WorkflowNotFoundError) throw new UsageError(`${name} refused: rollout ${rolloutId} has ended or does not exist`);
+        if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`${verb} refused: ${err.cause?.message ?? err.message}`);
+        if (err instanceof WorkflowNotFoundError) throw new UsageError(`${verb} refused: rollout ${id} has ended or does not exist`);
         throw err;
       }
     }),
@@ -78,22 +132,15 @@ export function registerRollout(program: Command): void {
     .description('install a bundle across a fleet: canary, concurrency, error budget, patch window')
     .enablePositionalOptions();
   addTemporalOptions(addRolloutOptions(rollout))
-    .option('--id <rolloutId>', 'rollout id (default: derived from the bundle and the time)')
-    .option('--wait', 'follow the rollout and exit with its outcome (0 all succeeded, 1 otherwise)')
+    .option('--id <rolloutId>', 'rollout id; the bundle file name and the time when not given')
+    .option('--reuse-id', 'run again under the id of a rollout that ended (its report stays reachable with report --run)')
+    .option('--wait', 'follow the rollout and exit with its outcome (0 only when every host succeeded)')
     .option('--json', 'print machine-readable output')
-    .action(async (flags: StartFlags) =>
-      withClient(flags, async (client) => {
-        const id = flags.id ?? `${((flags.uri ?? '').split('/').pop() ?? 'bundle').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-        const input = await rolloutInputFromFlags(flags, id);
-        const handle = await startRollout(client, input, flags.taskQueue).catch((err: unknown) => {
-          throw err instanceof InvalidInputError ? new UsageError(err.message) : err;
-        });
-        if (!flags.json || !flags.wait) {
-          process.stdout.write(flags.json ? `${JSON.stringify({ rolloutId: id, workflowId: handle.workflowId })}\n` : `started rollout ${id} on ${input.hosts.length} hosts (${handle.workflowId})\n`);
-        }
-        if (flags.wait) process.exitCode = await follow(client, handle, flags.json ?? false);
-      }),
-    );
+    .action(async (flags: StartFlags) => {
+      const input = await rolloutInputFromFlags(flags, flags.id ?? defaultRolloutId(flags.uri));
+      const { staticDetails } = validateFlags(ROLLOUT_FIELDS, () => rolloutStartOptions(input));
+      await withTemporal(flags, (client) => startAndFollow(client, flags, input, staticDetails));
+    });
   steeringCommand(rollout, 'pause', 'hold new host starts; installing hosts finish');
   steeringCommand(rollout, 'resume', 'continue a paused rollout');
   steeringCommand(rollout, 'abort', 'cancel installing hosts and start no more');
@@ -104,16 +151,16 @@ export function registerReport(program: Command): void {
   addTemporalOptions(
     program
       .command('report')
-      .description("a rollout's per-host table: live while it runs, final once it ended")
-      .argument('<rolloutId>', 'the rollout id')
-      .option('--format <format>', 'table, csv or json', 'table'),
-  ).action(async (rolloutId: string, flags: TemporalFlags & { format: string }) => {
-    if (!['table', 'csv', 'json'].includes(flags.format)) throw new UsageError('--format must be table, csv or json');
-    await withClient(flags, async (client) => {
-      const handle = rolloutHandle(client, rolloutId);
-      const running = (await handle.describe()).status.name === 'RUNNING';
-      const progress = running ? await rolloutProgress(handle) : await rolloutResult(handle);
-      process.stdout.write(formatReport(progress, flags.format as 'table' | 'csv' | 'json'));
-    });
-  });
+      .description("a rollout's per-host table and how it ended: live while it runs, final once it ended")
+      .argument('<rolloutId>', 'the rollout id (or its workflow id, vibflow-rollout:ID)')
+      .addOption(new Option('--format <format>', 'table, csv or json (csv and json carry every error in full)').choices(REPORT_FORMATS).default('table'))
+      .option('--run <runId>', 'an earlier rollout under a reused id (its run id, as printed when the id was reused)'),
+  ).action(async (rolloutId: string, flags: TemporalFlags & { format: ReportFormat; run?: string }) =>
+    withTemporal(flags, async (client) => {
+      const state = await rolloutState(rolloutHandle(client, rolloutId, flags.run)).catch((err: unknown) => {
+        throw err instanceof WorkflowNotFoundError ? new UsageError(`no rollout ${bareRolloutId(rolloutId)}${flags.run ? ` with run ${flags.run}` : ''}`) : err;
+      });
+      process.stdout.write(formatReport(state, flags.format, process.stdout.isTTY ? process.stdout.columns : undefined));
+    }),
+  );
 }

@@ -1,11 +1,10 @@
 import { type Command, Option } from 'commander';
-import type { Client } from '@temporalio/client';
-import { ScheduleNotFoundError } from '@temporalio/client';
-import { createPatchWindowSchedule, parseCalendar } from '../../api/schedules';
-import { connectClient } from '../../temporal/connection';
-import { InvalidInputError } from '../../workflows/installInput';
-import { addRolloutOptions, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
-import { addTemporalOptions, temporalTarget, type TemporalFlags } from '../temporalOptions';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { patchWindowScheduleOptions, parseCalendar } from '../../api/schedules';
+import { validateFlags } from '../inputFlags';
+import { collect } from '../installSettings';
+import { addRolloutOptions, ROLLOUT_FIELDS, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
+import { addTemporalOptions, withTemporal, type TemporalFlags } from '../temporalOptions';
 import { UsageError } from '../usageError';
 
 interface CreateFlags extends RolloutFlags, TemporalFlags {
@@ -16,23 +15,21 @@ interface CreateFlags extends RolloutFlags, TemporalFlags {
   overlap: 'skip' | 'buffer-one' | 'allow-all';
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+const SCHEDULE_FIELDS = { ...ROLLOUT_FIELDS, schedule: '--cron or --calendar', calendar: '--calendar', timezone: '--timezone' };
 
-async function withClient(flags: TemporalFlags, body: (client: Client) => Promise<void>): Promise<void> {
-  const { client, connection } = await connectClient(temporalTarget(flags));
-  try {
-    await body(client);
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new UsageError(err.message);
+/** withTemporal, with a schedule that is not there (or already is) as bad input. */
+async function withSchedules(flags: TemporalFlags, body: (client: Client) => Promise<string>): Promise<void> {
+  const text = await withTemporal(flags, body).catch((err: unknown) => {
+    if (err instanceof ScheduleNotFoundError) throw new UsageError(`no schedule ${err.scheduleId}: vibflow schedule list shows them`);
+    if (err instanceof ScheduleAlreadyRunning) throw new UsageError(`schedule ${err.scheduleId} exists already: vibflow schedule describe ${err.scheduleId}`);
     throw err;
-  } finally {
-    await connection.close();
-  }
+  });
+  process.stdout.write(`${text}\n`);
 }
 
 function simple(parent: Command, name: string, description: string, act: (client: Client, id: string) => Promise<string>): void {
   addTemporalOptions(parent.command(name).description(description).argument('<scheduleId>', 'the schedule id')).action(
-    async (id: string, flags: TemporalFlags) => withClient(flags, async (client) => void process.stdout.write(`${await act(client, id)}\n`)),
+    async (id: string, flags: TemporalFlags) => withSchedules(flags, (client) => act(client, id)),
   );
 }
 
@@ -49,32 +46,32 @@ export function registerSchedule(program: Command): void {
         .option('--timezone <tz>', 'IANA time zone of the schedule', 'UTC')
         .addOption(new Option('--overlap <policy>', 'when a window is still running at the next one').choices(['skip', 'buffer-one', 'allow-all']).default('skip')),
     ),
-  ).action(async (flags: CreateFlags) =>
-    withClient(flags, async (client) => {
-      try {
-        const rollout = await rolloutInputFromFlags(flags, flags.id);
-        const handle = await createPatchWindowSchedule(client, {
-          scheduleId: flags.id,
-          ...(flags.cron ? { cron: flags.cron } : {}),
-          ...(flags.calendar ? { calendars: flags.calendar.map(parseCalendar) } : {}),
-          timezone: flags.timezone,
-          rollout,
-          taskQueue: flags.taskQueue,
-          overlap: flags.overlap,
-        });
-        const next = (await handle.describe()).info.nextActionTimes.slice(0, 3).map((d) => d.toISOString());
-        process.stdout.write(`created schedule ${flags.id}; next windows: ${next.join(', ') || '(none)'}\n`);
-      } catch (err) {
-        throw err instanceof InvalidInputError ? new UsageError(err.message) : err;
-      }
-    }),
-  );
+  ).action(async (flags: CreateFlags) => {
+    const rollout = await rolloutInputFromFlags(flags, flags.id);
+    const options = validateFlags(SCHEDULE_FIELDS, () =>
+      patchWindowScheduleOptions({
+        scheduleId: flags.id,
+        ...(flags.cron ? { cron: flags.cron } : {}),
+        ...(flags.calendar ? { calendars: flags.calendar.map(parseCalendar) } : {}),
+        timezone: flags.timezone,
+        rollout,
+        taskQueue: flags.taskQueue,
+        overlap: flags.overlap,
+      }),
+    );
+    await withSchedules(flags, async (client) => {
+      const handle = await client.schedule.create(options);
+      const next = (await handle.describe()).info.nextActionTimes.slice(0, 3).map((d) => d.toISOString());
+      return `created schedule ${flags.id}; next windows: ${next.join(', ') || '(none)'}`;
+    });
+  });
   addTemporalOptions(schedule.command('list').description('list schedules')).action(async (flags: TemporalFlags) =>
-    withClient(flags, async (client) => {
+    withSchedules(flags, async (client) => {
+      const lines: string[] = [];
       for await (const s of client.schedule.list()) {
-        const next = s.info.nextActionTimes[0]?.toISOString() ?? '-';
-        process.stdout.write(`${s.scheduleId}  ${s.state.paused ? 'paused' : 'active'}  next ${next}\n`);
+        lines.push(`${s.scheduleId}  ${s.state.paused ? 'paused' : 'active'}  next ${s.info.nextActionTimes[0]?.toISOString() ?? '-'}`);
       }
+      return lines.join('\n') || '(no schedules)';
     }),
   );
   simple(schedule, 'describe', 'show a schedule, its next windows and recent runs', async (client, id) => {

@@ -12,7 +12,7 @@ interface SimulatorFlags {
   installSeconds: number;
   jobRetentionSeconds: number;
   invokeDelayMs: number;
-  fail: Record<string, FailureCategory>;
+  fail?: Record<string, FailureCategory>;
   faultRate: number;
   seed: number;
   passwordEnv?: string;
@@ -67,7 +67,7 @@ export function registerSimulator(program: Command): void {
     .addOption(new Option('--install-seconds <s>', 'how long an install takes').argParser(numberArg('--install-seconds', 0.1)).default(30))
     .addOption(new Option('--job-retention-seconds <s>', 'how long a finished job stays visible').argParser(numberArg('--job-retention-seconds', 0)).default(300))
     .addOption(new Option('--invoke-delay-ms <ms>', 'delay before InstallFromURI answers (after the job started)').argParser(numberArg('--invoke-delay-ms', 0)).default(0))
-    .addOption(new Option('--fail <host=category>', `make a host fail (repeatable): ${FAILURE_CATEGORIES.join(', ')}`).argParser(hostAssignment('--fail', 'CATEGORY', FAILURE_CATEGORIES)).default({}))
+    .addOption(new Option('--fail <host=category>', `make a host fail (repeatable): ${FAILURE_CATEGORIES.join(', ')}`).argParser(hostAssignment('--fail', 'CATEGORY', FAILURE_CATEGORIES)))
     .addOption(new Option('--fault-rate <p>', 'share of requests that meet a transport fault').argParser(numberArg('--fault-rate', 0, 1)).default(0))
     .addOption(new Option('--seed <n>', 'seed for fault injection').argParser(numberArg('--seed', 0, Number.MAX_SAFE_INTEGER, true)).default(1))
     .option('--password-env <name>', 'take the password from this environment variable (default: random, written beside the inventory)')
@@ -87,7 +87,7 @@ export function registerSimulator(program: Command): void {
         installSeconds: flags.installSeconds,
         jobRetentionSeconds: flags.jobRetentionSeconds,
         invokeDelayMs: flags.invokeDelayMs,
-        failures: flags.fail,
+        failures: flags.fail ?? {},
         faultRate: flags.faultRate,
         seed: flags.seed,
         ...(flags.passwordEnv ? { passwordEnv: flags.passwordEnv } : {}),

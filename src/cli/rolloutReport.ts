@@ -1,0 +1,66 @@
+/**
+ * A rollout in words: the totals, how it ended, and the per-host report as a table (fitted to a
+ * terminal when there is one), CSV or JSON. CSV and JSON carry every error in full.
+ */
+import type { HostRow, RolloutProgress, RolloutResult, RolloutTotals } from '../workflows/rolloutState';
+import { fit } from './liveBlock';
+
+export const REPORT_FORMATS = ['table', 'csv', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+const isResult = (state: RolloutProgress | RolloutResult): state is RolloutResult => 'reason' in state;
+
+/** "5/6 done: 4 succeeded, 1 failed, 1 running" (counts that are zero left out). */
+export function totalsText(totals: RolloutTotals): string {
+  const { hosts, running, pending, ...ended } = totals;
+  const counts = [...Object.entries(ended), ['running', running] as const, ['pending', pending] as const]
+    .filter(([, count]) => count > 0)
+    .map(([state, count]) => `${count} ${state}`);
+  return `${hosts - running - pending}/${hosts} done${counts.length ? `: ${counts.join(', ')}` : ''}`;
+}
+
+/** "completed (completed-with-failures)", "aborted (aborted): change freeze", or the live phase. */
+export function stateText(state: RolloutProgress | RolloutResult): string {
+  if (!isResult(state)) return `${state.phase}${state.paused && state.phase !== 'paused' ? ' (paused)' : ''}`;
+  return `${state.reason} (${state.outcome})${state.abortReason ? `: ${state.abortReason}` : ''}`;
+}
+
+/** The two lines under a table, and what `status` says of a rollout. */
+export function rolloutSummary(state: RolloutProgress | RolloutResult): string[] {
+  return [`rollout ${state.rolloutId}: ${totalsText(state.totals)}`, `${isResult(state) ? 'ended' : 'now'}: ${stateText(state)}`];
+}
+
+const COLUMNS = ['host', 'state', 'attempt', 'outcome', 'error'] as const;
+const cells = (row: HostRow) => [row.host, row.state, String(row.attempt), row.outcome ?? '', row.error ?? ''];
+
+function csv(state: RolloutProgress | RolloutResult): string {
+  const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  // The last row says how the rollout ended (or where it is), in the same columns.
+  const ending = isResult(state)
+    ? ['(rollout)', state.reason, '', state.outcome, state.abortReason ?? '']
+    : ['(rollout)', state.phase, '', state.paused ? 'paused' : '', ''];
+  return [COLUMNS, ...state.rows.map(cells), ending].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+}
+
+/** `width`: a terminal's; the error column is shortened to fit it. Without, nothing is cut. */
+function table(state: RolloutProgress | RolloutResult, width?: number): string {
+  const rows = state.rows.map((r) => cells(r).map((c) => c.replace(/\s+/g, ' ')));
+  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  const errorWidth = width === undefined ? Infinity : Math.max(12, width - 1 - widths.slice(0, -1).reduce((sum, w) => sum + w + 2, 0));
+  const shortened = rows.some((r) => r[4].length > errorWidth);
+  const line = (values: readonly string[]) =>
+    values.map((v, i) => (i === values.length - 1 ? fit(v, errorWidth) : v.padEnd(widths[i]))).join('  ').trimEnd();
+  return [
+    line(COLUMNS),
+    line(widths.map((w, i) => '-'.repeat(i === widths.length - 1 ? Math.min(w, errorWidth) : w))),
+    ...rows.map(line),
+    ...(shortened ? ['(errors shortened to fit the terminal: --format csv or json has them in full)'] : []),
+    '',
+    ...rolloutSummary(state),
+  ].join('\n') + '\n';
+}
+
+export function formatReport(state: RolloutProgress | RolloutResult, format: ReportFormat, width?: number): string {
+  if (format === 'json') return `${JSON.stringify(state, null, 2)}\n`;
+  return format === 'csv' ? csv(state) : table(state, width);
+}
