@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { VENV_PYTHON } from '../scripts/systemTools';
 import { CimClient } from '../src/cim/client';
 import { decodeResponse } from '../src/cim/decode';
 import { encodeResponse } from '../src/cim/encode';
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     delete env.REQUESTS_CA_BUNDLE; // it would override pywbem's no_verification for the self-signed host
     delete env.CURL_CA_BUNDLE;
     const jobId = String((jobRef as CimInstanceName).keys.InstanceID);
-    const { stdout } = await promisify(execFile)('python3', [path.join(__dirname, 'pywbem_bench.py'), host.url, host.user ?? 'root', 'BENCH_PASSWORD', jobId, String(GETS), String(PAIRS)], { env, timeout: 600_000 });
+    const { stdout } = await promisify(execFile)(VENV_PYTHON, [path.join(__dirname, 'pywbem_bench.py'), host.url, host.user ?? 'root', 'BENCH_PASSWORD', jobId, String(GETS), String(PAIRS)], { env, timeout: 600_000 });
     const pywbem = JSON.parse(stdout.trim().split('\n').pop() as string) as { gets_per_second: number; pairs_per_second: number };
 
     const xml = encodeResponse({ ok: true, messageId: '1', result: { kind: 'GetInstance', instance: await client.getInstance(jobRef) } });

@@ -1,18 +1,38 @@
 #!/usr/bin/env node
 'use strict';
-// `npm test` runs this first. The integration tests need a temporal CLI (see src/devserver), the
-// deployment test a Docker Compose; each is built from source with Go when nothing provides it.
+// `npm test` runs this first: it sets up what the tests need that npm does not bring, or stops at
+// once saying what to run. System packages (scripts/systemTools.ts) come first, through apt-get
+// when we are root; pywbem goes into the project venv; then the temporal CLI (see src/devserver)
+// and Docker Compose for the deployment test, each built from source with Go when nothing
+// provides it.
 require('ts-node').register({ transpileOnly: true, swc: true });
+const { onPath } = require('../src/devserver/goTool');
+const { aptGetInstall, installPywbem, planSystemSetup, pywbemReady, SYSTEM_TOOLS, VENV, VENV_PYTHON } = require('./systemTools');
 const { resolveTemporalCli, NO_CLI_HELP } = require('../src/devserver/resolveTemporalCli');
 const { resolveCompose, COMPOSE_MODULE } = require('../test/support/compose');
+
 const log = (line) => console.log(line);
-if (!resolveTemporalCli(log)) {
-  console.error(`vibflow: ${NO_CLI_HELP}`);
+const stop = (message) => {
+  console.error(`vibflow: ${message}`);
   process.exit(1);
+};
+
+const missing = () => SYSTEM_TOOLS.filter((tool) => !tool.present());
+const plan = planSystemSetup(missing(), { root: process.getuid?.() === 0, aptGet: onPath('apt-get') !== undefined });
+if (plan.action === 'stop') stop(plan.message);
+if (plan.action === 'apt-get') {
+  log(`installing with apt-get: ${plan.packages.join(' ')}`);
+  if (!aptGetInstall(plan.packages) || missing().length) stop(`apt-get could not install ${plan.packages.join(' ')}; run: apt-get update && apt-get install -y ${plan.packages.join(' ')}`);
 }
+log(`system tools: ${SYSTEM_TOOLS.map((tool) => tool.aptPackage).join(', ')}: present`);
+
+if (!pywbemReady()) {
+  log(`installing pywbem into ${VENV}`);
+  if (!installPywbem()) stop(`cannot install pywbem into ${VENV}; run: python3 -m venv ${VENV} && ${VENV_PYTHON} -m pip install pywbem`);
+}
+log(`pywbem: ${VENV_PYTHON}`);
+
+if (!resolveTemporalCli(log)) stop(NO_CLI_HELP);
 const compose = resolveCompose(log);
-if (!compose) {
-  console.error(`vibflow: no Docker Compose v2 for the deployment test: install the docker compose plugin, or Go to build ${COMPOSE_MODULE}`);
-  process.exit(1);
-}
+if (!compose) stop(`no Docker Compose v2 for the deployment test: install the docker compose plugin, or Go to build ${COMPOSE_MODULE}`);
 log(`docker compose: ${compose.join(' ')}`);

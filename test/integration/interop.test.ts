@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { VENV_PYTHON } from '../../scripts/systemTools';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { waitFor } from '../support/waitFor';
 
@@ -17,7 +18,7 @@ async function tool(command: string, args: string[], env: NodeJS.ProcessEnv = pr
     return stdout + stderr;
   } catch (err) {
     const e = err as { code?: string; stdout?: string; stderr?: string; message: string };
-    if (e.code === 'ENOENT') throw new Error(`${command} is not installed: run .ci/run (it installs sblim-wbemcli and pywbem)`);
+    if (e.code === 'ENOENT') throw new Error(`${command} is not installed: npm test's pretest (scripts/ensure-tools.js) installs it`);
     throw new Error(`${command} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
 }
@@ -71,7 +72,7 @@ describe('interoperability with independent CIM clients', () => {
     delete env.REQUESTS_CA_BUNDLE;
     delete env.CURL_CA_BUNDLE;
     const script = path.resolve(__dirname, '../interop/seed_monitor.py');
-    const out = await tool('python3', [script, simulator.hosts[1].url, 'root', 'SEED_PASSWORD', 'file:///vmfs/volumes/ds1/tools-2.0.zip'], env);
+    const out = await tool(VENV_PYTHON, [script, simulator.hosts[1].url, 'root', 'SEED_PASSWORD', 'file:///vmfs/volumes/ds1/tools-2.0.zip'], env);
     expect(out).toContain('InstallFromURI returned 4096');
     expect(out).toContain('job status: Scanning URI for installable packages');
     expect(out).toMatch(/percent complete 100\n {3}job status: The update completed successfully, but the system needs to be rebooted/);
