@@ -31,7 +31,10 @@ export class LiveBlock {
     // One column spare: a line as wide as the terminal leaves the cursor in its pending-wrap state.
     const fitted = lines.map((line) => fit(line.replace(/\s+/g, ' '), width - 1));
     const rows = this.drawn.reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / width)), 0);
-    this.out.write(`${rows ? `${ESC}${rows}A` : ''}\r${ESC}J${fitted.map((line) => `${line}\n`).join('')}`);
+    // Each line erased as it is rewritten: erasing the whole block at once would, from the top-left
+    // corner, be a full-screen clear, which tmux scrolls into its history instead.
+    const redrawn = fitted.map((line) => `\r${ESC}2K${line}\n`).join('');
+    this.out.write(`${rows ? `${ESC}${rows}A` : ''}${redrawn}${rows > fitted.length ? `${ESC}J` : ''}`);
     this.wanted = lines;
     this.drawn = fitted;
   }

@@ -45,7 +45,7 @@ class LiveBars implements RolloutView {
     const running = progress.rows.filter((r) => r.state === 'running');
     const label = (text: string) => text.padEnd(Math.min(16, Math.max(8, ...running.map((r) => r.host.length))));
     this.block.draw([
-      `${label('rollout')} ${progressBar((t.hosts - t.pending - t.running) / Math.max(1, t.hosts))} ${stateText(progress)} | ${totalsText(t)}`,
+      `${label('rollout')} ${progressBar((t.hosts - t.pending - t.running) / Math.max(1, t.hosts))} ${totalsText(t)} | ${stateText(progress)}`,
       ...running.slice(0, MAX_BARS).map((row) => {
         const host = live.get(row.host);
         return `${label(row.host)} ${progressBar((host?.percent ?? 0) / 100)} ${String(host?.percent ?? 0).padStart(3)}% | ${host?.activity ?? 'starting'}`;

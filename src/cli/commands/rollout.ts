@@ -52,8 +52,9 @@ async function follow(client: Client, handle: RolloutHandle, json: boolean): Pro
     if (progress && view) view.update(progress, await liveHosts(client, progress));
     await Promise.race([ended.catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
   }
-  view?.stop();
   const result = await ended;
+  view?.update(result, new Map());
+  view?.stop();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatReport(result, 'table', process.stdout.isTTY ? process.stdout.columns : undefined)}`);
   return result.outcome === 'succeeded' ? EXIT.ok : EXIT.failed;
 }
