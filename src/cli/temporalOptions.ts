@@ -1,6 +1,7 @@
 /** The flags every command that talks to Temporal shares (they override envconfig), and the connection they make. */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type Command, Option } from 'commander';
+import { hasWorkers } from '../api/lookup';
 import { connectClient, DEFAULT_TASK_QUEUE, type TemporalTarget } from '../temporal/connection';
 import { UsageError } from './usageError';
 
@@ -46,4 +47,10 @@ export async function withTemporal<T>(flags: TemporalFlags, body: (client: Clien
   } finally {
     await connection.close();
   }
+}
+
+/** A note on stderr when no worker polls the task queue: what was started would only wait. */
+export async function noteWhenNoWorker(client: Client, taskQueue: string): Promise<void> {
+  if (await hasWorkers(client, taskQueue)) return;
+  process.stderr.write(`vibflow: no worker polls task queue "${taskQueue}": nothing moves until one starts (vibflow worker --task-queue ${taskQueue})\n`);
 }

@@ -110,6 +110,21 @@ describe('vibflow install and status', () => {
     }
   });
 
+  it('says when no worker polls the task queue, and cancel refuses an install that has ended', async () => {
+    const bundle = 'file:///vmfs/volumes/ds1/no-worker-1.0.0.zip';
+    const lonely = uniqueTaskQueue('no-worker');
+    const run = await vibflow(['install', '--inventory', inventory, '--host', 'esx-001', '--uri', bundle, '--address', temporalAddress(), '--task-queue', lonely]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(`vibflow: no worker polls task queue "${lonely}": nothing moves until one starts (vibflow worker --task-queue ${lonely})\n`);
+    const workflowId = installWorkflowId('esx-001', bundle);
+    expect((await vibflow(['cancel', workflowId, ...temporal()])).stdout).toBe(`cancellation requested for ${workflowId}\n`);
+
+    const ended = installWorkflowId('esx-002', 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip');
+    const refused = await vibflow(['cancel', ended, ...temporal()]);
+    expect(refused.stderr).toBe(`vibflow: ${ended} has ended (FAILED): vibflow status ${ended}\n`);
+    expect(refused.code).toBe(2);
+  });
+
   it('status of an id that is neither an install nor a rollout exits 2', async () => {
     const run = await vibflow(['status', 'no-such-thing', ...temporal()]);
     expect(run.stderr).toBe('vibflow: no install or rollout "no-such-thing" in namespace default\n');

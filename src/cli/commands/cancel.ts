@@ -14,6 +14,7 @@ export function registerCancel(program: Command): void {
       const found = await findWork(client, workflowId);
       if (!found) throw new UsageError(`no install "${workflowId}" in namespace ${client.options.namespace}`);
       if (found.kind === 'rollout') throw new UsageError(`${workflowId} is a rollout: stop it with vibflow rollout abort ${workflowId} --reason TEXT`);
+      if (found.description.status.name !== 'RUNNING') throw new UsageError(`${workflowId} has ended (${found.description.status.name}): vibflow status ${workflowId}`);
       await found.handle.cancel();
       process.stdout.write(`cancellation requested for ${workflowId}\n`);
     }),

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { followInstall, installStart, startOrAttachInstall } from '../../api/installs';
-import { hasWorkers } from '../../api/lookup';
 import type { InstallVibInput } from '../../workflows/installInput';
 import { SUCCESSFUL_OUTCOMES } from '../../workflows/installResult';
 import { addHostOptions, HOST_FIELDS, hostFromFlags, type HostFlags } from '../hostOptions';
 import { validateFlags } from '../inputFlags';
 import { addInstallSettings, INSTALL_SETTING_FIELDS, installSettingsFromFlags, type InstallSettingFlags } from '../installSettings';
 import { createInstallView } from '../installView';
-import { addTemporalOptions, withTemporal, type TemporalFlags } from '../temporalOptions';
+import { addTemporalOptions, noteWhenNoWorker, withTemporal, type TemporalFlags } from '../temporalOptions';
 import { EXIT } from '../usageError';
 
 interface InstallFlags extends HostFlags, InstallSettingFlags, TemporalFlags {
@@ -30,9 +29,7 @@ export function registerInstall(program: Command): void {
     const start = validateFlags(INSTALL_FIELDS, () => installStart(input, flags.taskQueue));
     await withTemporal(flags, async (client) => {
       const { handle, attached } = await startOrAttachInstall(client, start);
-      if (!(await hasWorkers(client, flags.taskQueue))) {
-        process.stderr.write(`vibflow: no worker polls task queue "${flags.taskQueue}": the install waits until one starts (vibflow worker --task-queue ${flags.taskQueue})\n`);
-      }
+      await noteWhenNoWorker(client, flags.taskQueue);
       const said = attached ? `attached to the install already running for this host and bundle: ${handle.workflowId}` : `started ${handle.workflowId}`;
       if (!flags.wait) {
         process.stdout.write(

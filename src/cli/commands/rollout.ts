@@ -21,7 +21,7 @@ import { installActivity } from '../installText';
 import { addRolloutOptions, ROLLOUT_FIELDS, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
 import { formatReport, REPORT_FORMATS, stateText, type ReportFormat } from '../rolloutReport';
 import { createRolloutView, MAX_BARS, type HostProgress } from '../rolloutView';
-import { addTemporalOptions, withTemporal, type TemporalFlags } from '../temporalOptions';
+import { addTemporalOptions, noteWhenNoWorker, withTemporal, type TemporalFlags } from '../temporalOptions';
 import { EXIT, UsageError } from '../usageError';
 
 interface StartFlags extends RolloutFlags, TemporalFlags {
@@ -81,6 +81,7 @@ async function startAndFollow(client: Client, flags: StartFlags, input: Paramete
   const handle = await startRollout(client, input, flags.taskQueue, { reuseEndedId: flags.reuseId ?? false }).catch((err: unknown) => {
     throw err instanceof RolloutIdTakenError ? new UsageError(idTakenMessage(err)) : err;
   });
+  await noteWhenNoWorker(client, flags.taskQueue);
   if (!flags.json || !flags.wait) {
     process.stdout.write(
       flags.json
