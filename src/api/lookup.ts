@@ -2,7 +2,8 @@
  * Finding vibflow's work by the id a person has at hand: an install's workflow id, a rollout id,
  * or a rollout's workflow id (`vibflow-rollout:ID`). What it is comes from the workflow type.
  */
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { rolloutWorkflowId } from '../shared/ids';
 import type { InstallHandle } from './installs';
 import type { RolloutHandle } from './rollouts';
@@ -36,4 +37,12 @@ export async function hasWorkers(client: Client, taskQueue: string): Promise<boo
     taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
   });
   return (pollers?.length ?? 0) > 0;
+}
+
+/** How long a query may wait for a worker to answer; without one it would wait out the RPC deadline (30 s and more). */
+const QUERY_WAIT_MS = 5_000;
+
+/** The query's answer, or undefined when no worker answered within a few seconds. */
+export function answeredQuery<T>(handle: WorkflowHandle, query: QueryDefinition<T, []>): Promise<T | undefined> {
+  return handle.client.withDeadline(Date.now() + QUERY_WAIT_MS, () => handle.query(query)).catch(() => undefined);
 }

@@ -3,6 +3,7 @@ import { WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHan
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { rolloutWorkflowId } from '../shared/ids';
 import { VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
+import { answeredQuery } from './lookup';
 import {
   abortUpdate,
   approveUpdate,
@@ -119,8 +120,11 @@ export async function rolloutResult(handle: RolloutHandle): Promise<RolloutResul
   }
 }
 
-/** The result once the rollout ended, else its live progress. */
+/** The result once the rollout ended, else its live progress (which takes a worker to answer). */
 export async function rolloutState(handle: RolloutHandle): Promise<RolloutProgress | RolloutResult> {
-  const running = (await handle.describe()).status.name === 'RUNNING';
-  return running ? rolloutProgress(handle) : rolloutResult(handle);
+  const { status, taskQueue } = await handle.describe();
+  if (status.name !== 'RUNNING') return rolloutResult(handle);
+  const progress = await answeredQuery(handle, rolloutProgressQuery);
+  if (!progress) throw new Error(`rollout ${bareRolloutId(handle.workflowId)} is running, but no worker answered for its progress: is one polling task queue "${taskQueue}"?`);
+  return progress;
 }

@@ -110,18 +110,24 @@ describe('vibflow install and status', () => {
     }
   });
 
-  it('says when no worker polls the task queue, and cancel refuses an install that has ended', async () => {
+  it('says when no worker polls the task queue (status too, within seconds), and cancel refuses an install that has ended', async () => {
     const bundle = 'file:///vmfs/volumes/ds1/no-worker-1.0.0.zip';
     const lonely = uniqueTaskQueue('no-worker');
     const run = await vibflow(['install', '--inventory', inventory, '--host', 'esx-001', '--uri', bundle, '--address', temporalAddress(), '--task-queue', lonely]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe(`vibflow: no worker polls task queue "${lonely}": nothing moves until one starts (vibflow worker --task-queue ${lonely})\n`);
     const workflowId = installWorkflowId('esx-001', bundle);
+    const started = Date.now();
+    const status = await vibflow(['status', workflowId, ...temporal()]);
+    expect(status.stdout).toBe(`${workflowId}: RUNNING\n   no progress yet: no worker answered; is one running on task queue "${lonely}"?\n`);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect((await vibflow(['cancel', workflowId, ...temporal()])).stdout).toBe(`cancellation requested for ${workflowId}\n`);
 
-    const ended = installWorkflowId('esx-002', 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip');
+    const done = 'file:///vmfs/volumes/ds1/done-1.0.0.zip';
+    expect((await vibflow(['install', ...common(), '--host', 'esx-001', '--uri', done, '--wait'])).code).toBe(0);
+    const ended = installWorkflowId('esx-001', done);
     const refused = await vibflow(['cancel', ended, ...temporal()]);
-    expect(refused.stderr).toBe(`vibflow: ${ended} has ended (FAILED): vibflow status ${ended}\n`);
+    expect(refused.stderr).toBe(`vibflow: ${ended} has ended (COMPLETED): vibflow status ${ended}\n`);
     expect(refused.code).toBe(2);
   });
 

@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { answeredQuery } from '../../api/lookup';
 import {
   bareRolloutId,
   rolloutHandle,
@@ -14,6 +14,7 @@ import {
   type RolloutHandle,
   type SteeringVerb,
 } from '../../api/rollouts';
+import { rolloutProgressQuery } from '../../workflows/fleetRollout';
 import { installProgressQuery } from '../../workflows/installVib';
 import type { RolloutProgress } from '../../workflows/rolloutState';
 import { validateFlags } from '../inputFlags';
@@ -36,7 +37,7 @@ async function liveHosts(client: Client, progress: RolloutProgress): Promise<Map
   const running = progress.rows.filter((r) => r.state === 'running' && r.installWorkflowId).slice(0, MAX_BARS);
   const entries = await Promise.all(
     running.map(async (row): Promise<[string, HostProgress] | undefined> => {
-      const p = await client.workflow.getHandle(row.installWorkflowId as string).query(installProgressQuery).catch(() => undefined);
+      const p = await answeredQuery(client.workflow.getHandle(row.installWorkflowId as string), installProgressQuery);
       return p && [row.host, { percent: p.percent, activity: installActivity(p) }];
     }),
   );
@@ -48,7 +49,7 @@ async function follow(client: Client, handle: RolloutHandle, json: boolean): Pro
   let settled = false;
   const ended = rolloutResult(handle).finally(() => (settled = true));
   while (!settled) {
-    const progress = await rolloutProgress(handle).catch(() => undefined);
+    const progress = await answeredQuery(handle, rolloutProgressQuery);
     if (progress && view) view.update(progress, await liveHosts(client, progress));
     await Promise.race([ended.catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
   }

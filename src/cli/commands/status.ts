@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { installResult, type InstallHandle } from '../../api/installs';
-import { findWork } from '../../api/lookup';
+import { answeredQuery, findWork } from '../../api/lookup';
 import { rolloutState, type RolloutHandle } from '../../api/rollouts';
 import { installProgressQuery } from '../../workflows/installVib';
 import type { InstallProgress, InstallResult } from '../../workflows/installResult';
@@ -18,7 +18,7 @@ const isResult = (state: InstallProgress | InstallResult): state is InstallResul
 
 async function installStatus(handle: InstallHandle, description: WorkflowExecutionDescription, json: boolean): Promise<string> {
   const running = description.status.name === 'RUNNING';
-  const state = running ? await handle.query(installProgressQuery).catch(() => undefined) : await installResult(handle);
+  const state = running ? await answeredQuery(handle, installProgressQuery) : await installResult(handle);
   if (json) return JSON.stringify({ workflowId: handle.workflowId, kind: 'install', status: description.status.name, ...state }, null, 2);
   const head = `${handle.workflowId}: ${description.status.name}`;
   // No answer to the query: no worker has the install (yet), so nothing is known beyond its status.
