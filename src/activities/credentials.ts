@@ -1,29 +1,15 @@
 /**
- * Credential references (`env:NAME`, `file:/path`) are resolved here, inside the worker, so no
- * secret ever travels through Temporal (architecture decision 5). Errors name the reference,
- * never its value.
+ * Credential references are resolved here, inside the worker, so no secret ever travels through
+ * Temporal (architecture decision 5). An unusable reference ends the step at once.
  */
-import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-
-function unusable(reference: string, why: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`credential ${reference}: ${why}`, 'CredentialUnavailable');
-}
+import { CredentialError, resolveCredential as resolveReference } from '../inventory/credentials';
 
 export async function resolveCredential(reference: string): Promise<string> {
-  if (reference.startsWith('env:')) {
-    const value = process.env[reference.slice(4)];
-    if (value === undefined || value === '') throw unusable(reference, 'the variable is not set in the worker environment');
-    return value;
+  try {
+    return await resolveReference(reference, 'the worker');
+  } catch (err) {
+    if (err instanceof CredentialError) throw ApplicationFailure.nonRetryable(err.message, 'CredentialUnavailable');
+    throw err;
   }
-  if (reference.startsWith('file:')) {
-    try {
-      // A trailing newline is how editors and `echo` write files; it is never part of the password.
-      return (await readFile(reference.slice(5), 'utf8')).replace(/\r?\n$/, '');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw unusable(reference, `the file cannot be read by the worker (${code})`);
-    }
-  }
-  throw unusable(reference, 'must be env:NAME or file:/path');
 }
