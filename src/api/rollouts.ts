@@ -12,7 +12,7 @@ import {
   resumeUpdate,
   rolloutProgressQuery,
 } from '../workflows/fleetRollout';
-import { parseRolloutInput, type FleetRolloutInput } from '../workflows/rolloutInput';
+import { parseRolloutInput, type FleetRolloutInput, type RolloutPlan } from '../workflows/rolloutInput';
 import type { RolloutProgress, RolloutResult } from '../workflows/rolloutState';
 
 export type RolloutHandle = WorkflowHandle<typeof fleetRollout>;
@@ -24,6 +24,28 @@ export function bareRolloutId(idOrWorkflowId: string): string {
   return idOrWorkflowId.startsWith(WORKFLOW_ID_PREFIX) ? idOrWorkflowId.slice(WORKFLOW_ID_PREFIX.length) : idOrWorkflowId;
 }
 
+/** "6 hosts", "the hosts of vCenter vc01.lab (clusters gold, silver)", "the hosts of /srv/fleet.json". */
+export function fleetText(plan: RolloutPlan): string {
+  const source = plan.source;
+  if (!source) return `${plan.hosts.length} hosts`;
+  if ('file' in source) return `the hosts of ${source.file.path}${source.file.hosts ? ` (${source.file.hosts.length} named)` : ''}`;
+  const { vcenter, clusters, hosts } = source.vcenter;
+  const only = [...(clusters?.length ? [`clusters ${clusters.join(', ')}`] : []), ...(hosts?.length ? [`hosts ${hosts.join(', ')}`] : [])];
+  return `the hosts of vCenter ${new URL(vcenter.url).host}${only.length ? ` (${only.join('; ')})` : ''}`;
+}
+
+/** "Rollout", "Remediation", "Dry run" or "Compliance check": what starting it will do. */
+export function rolloutKind(plan: RolloutPlan): string {
+  if (plan.dryRun) return plan.install.bundleUri === undefined ? 'Compliance check' : 'Dry run';
+  return plan.remediation ? 'Remediation' : 'Rollout';
+}
+
+/** "remediation r1 on the hosts of vCenter vc01.lab": what a start says it started. Validates. */
+export function rolloutDescription(input: FleetRolloutInput): string {
+  const plan = parseRolloutInput(input, Date.now());
+  return `${rolloutKind(plan).toLowerCase()} ${plan.rolloutId} on ${fleetText(plan)}`;
+}
+
 /** The options a rollout is started with, shared by direct starts and schedules. Validates: no Temporal call. */
 export function rolloutStartOptions(input: FleetRolloutInput) {
   const plan = parseRolloutInput(input, Date.now());
@@ -31,12 +53,13 @@ export function rolloutStartOptions(input: FleetRolloutInput) {
     workflowId: rolloutWorkflowId(plan.rolloutId),
     args: [input] as [FleetRolloutInput],
     typedSearchAttributes: [{ key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId }],
-    staticSummary: `Rollout ${plan.rolloutId}: ${input.bundleUri} on ${plan.hosts.length} hosts`,
+    staticSummary: `${rolloutKind(plan)} ${plan.rolloutId}: ${input.bundleUri ?? (input.vibs as { name: string }[] | undefined)?.map((v) => v.name).join(', ') ?? ''} on ${fleetText(plan)}`,
     staticDetails:
       `max concurrency ${plan.maxConcurrency}, failure budget ${plan.maxFailures}` +
       (plan.canary.length ? `, canary ${plan.canary.join(', ')}` : '') +
       (plan.approveAfterCanary ? ', approval after canary' : '') +
-      (plan.window ? `, no start after ${new Date(plan.window.startsUntil).toISOString()}` : ''),
+      (plan.window ? `, no start after ${new Date(plan.window.startsUntil).toISOString()}` : '') +
+      (plan.remediation ? `, reboot ${plan.remediation.reboot}, ${plan.maxPerCluster} per cluster` : ''),
   };
 }
 

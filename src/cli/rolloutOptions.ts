@@ -4,13 +4,13 @@
  * all three places: addRolloutOptions, rolloutInputFromFlags and ROLLOUT_FIELDS.
  */
 import { type Command, Option } from 'commander';
-import { findHost, hostList, loadInventory } from '../inventory/inventory';
 import type { FleetRolloutInput } from '../workflows/rolloutInput';
 import type { FieldFlags } from './inputFlags';
 import { addInstallSettings, INSTALL_SETTING_FIELDS, installSettingsFromFlags, type InstallSettingFlags } from './installSettings';
+import { addRemediationOptions, hostSourceFromFlags, REMEDIATION_FIELDS, remediationInputFromFlags, type RemediationFlags } from './remediationOptions';
 import { UsageError } from './usageError';
 
-export interface RolloutFlags extends InstallSettingFlags {
+export interface RolloutFlags extends InstallSettingFlags, RemediationFlags {
   inventory?: string;
   uri?: string;
   hosts?: string;
@@ -29,6 +29,7 @@ export interface RolloutFlags extends InstallSettingFlags {
 
 export const ROLLOUT_FIELDS: FieldFlags = {
   ...INSTALL_SETTING_FIELDS,
+  ...REMEDIATION_FIELDS,
   rolloutId: '--id',
   hosts: '--hosts',
   bundleUri: '--uri',
@@ -46,7 +47,7 @@ export const ROLLOUT_FIELDS: FieldFlags = {
 };
 
 export function addRolloutOptions(command: Command): Command {
-  return addInstallSettings(
+  return addRemediationOptions(addInstallSettings(
     command
       // Checked when used rather than by commander: `rollout pause ID` must not ask for them.
       .option('--inventory <file>', 'inventory of the hosts (required)')
@@ -63,7 +64,7 @@ export function addRolloutOptions(command: Command): Command {
       .option('--retries <n>', 'retries of a failed host install')
       .option('--retry-delay <duration>', 'delay before a retry', '1m')
       .addOption(new Option('--order <order>', 'host order').choices(['as-given', 'name'])),
-  );
+  ));
 }
 
 const countOrPercent = (text: string) => (/^\d+$/.test(text) ? Number(text) : text);
@@ -72,8 +73,7 @@ const countOrPercent = (text: string) => (/^\d+$/.test(text) ? Number(text) : te
 export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: string): Promise<FleetRolloutInput> {
   const missing = [...(flags.inventory ? [] : ['--inventory']), ...(flags.uri ? [] : ['--uri'])];
   if (missing.length) throw new UsageError(`${missing.join(' and ')}: Required to start a rollout`);
-  const inventory = hostList(await loadInventory(flags.inventory as string), flags.inventory as string);
-  const hosts = flags.hosts ? flags.hosts.split(',').map((name) => findHost(inventory, name.trim())) : inventory.hosts;
+  const source = await hostSourceFromFlags({ ...flags, inventory: flags.inventory as string });
   const canary = flags.canary?.split(',').map((size) => {
     if (!/^\d+$/.test(size.trim())) throw new UsageError(`--canary: "${size}" is not a batch size; write e.g. 1,5`);
     return Number(size);
@@ -82,9 +82,10 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
   if ((flags.cutoff || flags.onWindowEnd) && !flags.window) throw new UsageError('--cutoff and --on-window-end need --window');
   return {
     rolloutId,
-    hosts,
+    ...source,
     bundleUri: flags.uri,
     ...installSettingsFromFlags(flags),
+    ...remediationInputFromFlags(flags),
     maxConcurrency: countOrPercent(flags.maxConcurrency),
     maxFailures: countOrPercent(flags.maxFailures),
     ...(flags.abortOnBudget ? { abortOnBudget: flags.abortOnBudget } : {}),

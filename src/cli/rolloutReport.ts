@@ -30,28 +30,58 @@ export function rolloutSummary(state: RolloutProgress | RolloutResult): string[]
   return [`rollout ${state.rolloutId}: ${totalsText(state.totals)}`, `${isResult(state) ? 'ended' : 'now'}: ${stateText(state)}`];
 }
 
-const COLUMNS = ['host', 'state', 'attempt', 'outcome', 'error'] as const;
-const cells = (row: HostRow) => [row.host, row.state, String(row.attempt), row.outcome ?? '', row.error ?? ''];
+interface Column {
+  readonly name: string;
+  readonly value: (row: HostRow) => string;
+  /** Shown only when some row has a value (hosts from vCenter, remediation, expected VIBs). */
+  readonly optional?: boolean;
+}
+
+const vibsText = (row: HostRow) =>
+  (row.vibs ?? []).map((v) => `${v.name} ${v.found ?? 'missing'}${v.expected && v.found !== v.expected ? ` (want ${v.expected})` : ''}`).join(', ');
+
+// The error comes last: it is the column shortened to fit a terminal.
+const ALL_COLUMNS: readonly Column[] = [
+  { name: 'host', value: (r) => r.host },
+  { name: 'cluster', value: (r) => (r.cluster === undefined ? '' : (r.cluster ?? '(standalone)')), optional: true },
+  { name: 'state', value: (r) => r.state },
+  { name: 'step', value: (r) => r.step ?? '', optional: true },
+  { name: 'attempt', value: (r) => String(r.attempt) },
+  { name: 'outcome', value: (r) => r.outcome ?? '' },
+  { name: 'verified', value: (r) => (r.verified === undefined ? '' : r.verified ? 'yes' : 'no'), optional: true },
+  { name: 'vibs', value: vibsText, optional: true },
+  { name: 'error', value: (r) => r.error ?? '' },
+];
+
+function columnsFor(rows: readonly HostRow[]): Column[] {
+  return ALL_COLUMNS.filter((column) => !column.optional || rows.some((row) => column.value(row) !== ''));
+}
 
 function csv(state: RolloutProgress | RolloutResult): string {
   const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const columns = columnsFor(state.rows);
   // The last row says how the rollout ended (or where it is), in the same columns.
-  const ending = isResult(state)
-    ? ['(rollout)', state.reason, '', state.outcome, state.abortReason ?? '']
-    : ['(rollout)', state.phase, '', state.paused ? 'paused' : '', ''];
-  return [COLUMNS, ...state.rows.map(cells), ending].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+  const [stateColumn, outcomeColumn, errorColumn] = ['state', 'outcome', 'error'].map((name) => columns.findIndex((c) => c.name === name));
+  const ending = columns.map(() => '');
+  ending[0] = '(rollout)';
+  ending[stateColumn] = isResult(state) ? state.reason : state.phase;
+  ending[outcomeColumn] = isResult(state) ? state.outcome : state.paused ? 'paused' : '';
+  ending[errorColumn] = isResult(state) ? (state.abortReason ?? '') : '';
+  return [columns.map((c) => c.name), ...state.rows.map((r) => columns.map((c) => c.value(r))), ending].map((r) => r.map(quote).join(',')).join('\n') + '\n';
 }
 
 /** `width`: a terminal's; the error column is shortened to fit it. Without, nothing is cut. */
 function table(state: RolloutProgress | RolloutResult, width?: number): string {
-  const rows = state.rows.map((r) => cells(r).map((c) => c.replace(/\s+/g, ' ')));
-  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  const columns = columnsFor(state.rows);
+  const names = columns.map((c) => c.name);
+  const rows = state.rows.map((r) => columns.map((c) => c.value(r).replace(/\s+/g, ' ')));
+  const widths = names.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
   const errorWidth = width === undefined ? Infinity : Math.max(12, width - 1 - widths.slice(0, -1).reduce((sum, w) => sum + w + 2, 0));
-  const shortened = rows.some((r) => r[4].length > errorWidth);
+  const shortened = rows.some((r) => (r.at(-1) as string).length > errorWidth);
   const line = (values: readonly string[]) =>
     values.map((v, i) => (i === values.length - 1 ? fit(v, errorWidth) : v.padEnd(widths[i]))).join('  ').trimEnd();
   return [
-    line(COLUMNS),
+    line(names),
     line(widths.map((w, i) => '-'.repeat(i === widths.length - 1 ? Math.min(w, errorWidth) : w))),
     ...rows.map(line),
     ...(shortened ? ['(errors shortened to fit the terminal: --format csv or json has them in full)'] : []),

@@ -154,7 +154,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   if (!Number.isInteger(options.hosts) || options.hosts < 1) throw new Error('hosts: must be a whole number >= 1');
   const envPassword = options.passwordEnv ? process.env[options.passwordEnv] : undefined;
   if (options.passwordEnv && !envPassword) throw new Error(`password-env: ${options.passwordEnv} is not set`);
-  const password = options.password ?? envPassword ?? process.env.VIBFLOW_SIMULATOR_PASSWORD ?? randomBytes(12).toString('base64url');
+  const password = options.password ?? envPassword ?? (process.env.VIBFLOW_SIMULATOR_PASSWORD || undefined) ?? randomBytes(12).toString('base64url');
   const user = options.user ?? 'root';
   const behaviour: FleetBehaviour = {
     installSeconds: options.installSeconds ?? 30,

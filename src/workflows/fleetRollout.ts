@@ -164,7 +164,7 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
   let abortReason: string | undefined;
   let done = false;
   let changed = false;
-  let phase: RolloutPhase = 'canary'; // until the plan is known
+  let phase: RolloutPhase = 'starting'; // until the plan is known
   const runs = (carried?.runs ?? 0) + 1;
   const inFlight = new Map<string, Promise<void>>();
   const children = new CancellationScope();

@@ -54,6 +54,11 @@ import { hostStepSignal } from './signals';
 
 export const remediationProgressQuery = defineQuery<RemediationProgress>('progress');
 
+/** The install a remediation runs, as a child with an id derived from the remediation's. */
+export function remediationInstallId(remediationWorkflowId: string): string {
+  return `${remediationWorkflowId}:install`;
+}
+
 const VCENTER_RETRY = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
 
 // Read-only and repeated until the host answers: one attempt each, the workflow bounds the retries.
@@ -142,7 +147,7 @@ export async function remediateHost(input: RemediateHostInput): Promise<Remediat
   let maintenance: MaintenanceState = 'not-entered';
   let unreachable: UnreachableState | undefined;
   let outcome: RemediationOutcome | undefined;
-  const installWorkflowId = `${self.workflowId}:install`;
+  const installWorkflowId = remediationInstallId(self.workflowId);
   /** vCenter's clock at the pre-check: tasks queued since are this remediation's. */
   let precheckAt: string | null = null;
   const facts = {

@@ -8,7 +8,7 @@ export type CheckVerdict = 'would-install' | 'already-compliant' | 'blocked' | '
 
 /** `checked`: a dry run's pre-check of the host is done. */
 export type HostState = 'pending' | 'running' | 'waiting-retry' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'checked';
-export type RolloutPhase = 'canary' | 'awaiting-approval' | 'rolling' | 'paused' | 'draining' | 'done';
+export type RolloutPhase = 'starting' | 'canary' | 'awaiting-approval' | 'rolling' | 'paused' | 'draining' | 'done';
 export type RolloutEndReason = 'completed' | 'failure-budget-exceeded' | 'window-closed' | 'aborted';
 
 export interface HostRow {

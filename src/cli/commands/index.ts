@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { registerCancel } from './cancel';
 import { registerCluster } from './cluster';
+import { registerCompliance } from './compliance';
 import { registerDemo } from './demo';
 import { registerDevServer } from './devServer';
+import { registerHosts } from './hosts';
 import { registerInstall } from './install';
 import { registerReport, registerRollout } from './rollout';
 import { registerSchedule } from './schedule';
@@ -18,6 +20,8 @@ export function registerCommands(program: Command): void {
   registerCancel(program);
   registerRollout(program);
   registerReport(program);
+  registerHosts(program);
+  registerCompliance(program);
   registerSchedule(program);
   registerDemo(program);
   registerSimulator(program);

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { answeredQuery } from '../../api/lookup';
 import {
   bareRolloutId,
+  rolloutDescription,
   rolloutHandle,
   rolloutProgress,
   rolloutResult,
@@ -16,7 +17,9 @@ import {
 } from '../../api/rollouts';
 import { rolloutProgressQuery } from '../../workflows/fleetRollout';
 import { installProgressQuery } from '../../workflows/installVib';
-import type { RolloutProgress } from '../../workflows/rolloutState';
+import { remediationInstallId } from '../../workflows/remediateHost';
+import { stepLabel, type RemediationStep } from '../../workflows/remediationResult';
+import type { HostRow, RolloutProgress, RolloutResult } from '../../workflows/rolloutState';
 import { validateFlags } from '../inputFlags';
 import { installActivity } from '../installText';
 import { addRolloutOptions, ROLLOUT_FIELDS, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
@@ -32,15 +35,24 @@ interface StartFlags extends RolloutFlags, TemporalFlags {
   json?: boolean;
 }
 
-/** Live state of each installing host shown, straight from its install workflow. */
+/** A host's live state: its install's, or for a remediation the step, with the install's own while it installs. */
+async function hostProgress(client: Client, row: HostRow): Promise<HostProgress | undefined> {
+  if (row.step && row.step !== 'installing') return { percent: INSTALLED_STEPS.has(row.step) ? 100 : 0, activity: stepLabel(row.step) };
+  const installId = row.step ? remediationInstallId(row.installWorkflowId as string) : (row.installWorkflowId as string);
+  const p = await answeredQuery(client.workflow.getHandle(installId), installProgressQuery);
+  return p && { percent: p.percent, activity: `${row.step ? 'installing: ' : ''}${installActivity(p)}` };
+}
+
+/** Remediation steps that come after the install. */
+const INSTALLED_STEPS: ReadonlySet<RemediationStep> = new Set(['rebooting', 'waiting-for-host', 'verifying', 'exiting-maintenance', 'done']);
+
+/** Live state of each running host shown, straight from its workflows. */
 async function liveHosts(client: Client, progress: RolloutProgress): Promise<Map<string, HostProgress>> {
   const running = progress.rows.filter((r) => r.state === 'running' && r.installWorkflowId).slice(0, MAX_BARS);
-  const entries = await Promise.all(
-    running.map(async (row): Promise<[string, HostProgress] | undefined> => {
-      const p = await answeredQuery(client.workflow.getHandle(row.installWorkflowId as string), installProgressQuery);
-      return p && [row.host, { percent: p.percent, activity: installActivity(p) }];
-    }),
-  );
+  const entries = await Promise.all(running.map(async (row) => {
+    const live = await hostProgress(client, row);
+    return live && ([row.host, live] as const);
+  }));
   return new Map(entries.filter((e) => e !== undefined));
 }
 
@@ -57,7 +69,13 @@ async function follow(client: Client, handle: RolloutHandle, json: boolean): Pro
   view?.update(result, new Map());
   view?.stop();
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatReport(result, 'table', process.stdout.isTTY ? process.stdout.columns : undefined)}`);
-  return result.outcome === 'succeeded' ? EXIT.ok : EXIT.failed;
+  return succeeded(result) ? EXIT.ok : EXIT.failed;
+}
+
+/** Every host done as asked; for a dry run or compliance check, no host blocked or missing what it should have. */
+function succeeded(result: RolloutResult): boolean {
+  if (result.outcome !== 'checked') return result.outcome === 'succeeded';
+  return result.rows.every((row) => row.outcome !== 'blocked');
 }
 
 /** The default id: the bundle's file name and the time, e.g. tools-1.2.zip-2026-11-28T02-00-00-000Z. */
@@ -87,7 +105,7 @@ async function startAndFollow(client: Client, flags: StartFlags, input: Paramete
     process.stdout.write(
       flags.json
         ? `${JSON.stringify({ rolloutId: input.rolloutId, workflowId: handle.workflowId, runId: handle.firstExecutionRunId })}\n`
-        : `started rollout ${input.rolloutId} on ${input.hosts?.length ?? 0} hosts (${details})\n` +
+        : `started ${rolloutDescription(input)} (${details})\n` +
             (earlier ? `the earlier rollout under this id: vibflow report ${input.rolloutId} --run ${earlier.runId}\n` : '') +
             (flags.wait ? '' : `follow it with: vibflow report ${input.rolloutId}\n`),
     );

@@ -1,0 +1,117 @@
+/**
+ * The flags that take a rollout through vCenter: where its hosts come from (an inventory's host
+ * list, a large one read by the workers, or a vCenter with --cluster), remediation
+ * (--remediate and its policy), the VIBs the bundle brings, and the dry run.
+ */
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { findHost, isVcenterInventory, loadInventory } from '../inventory/inventory';
+import { vcenterSource } from '../inventory/vcenterHosts';
+import { vibFromText, type RemediationPolicyInput } from '../workflows/remediationInput';
+import type { FleetRolloutInput } from '../workflows/rolloutInput';
+import type { FieldFlags } from './inputFlags';
+import { numberArg } from './numberArg';
+import { UsageError } from './usageError';
+
+/** Host lists beyond this are not carried in the input: the workers read the file a page at a time. */
+export const INLINE_HOSTS_LIMIT = 1_000;
+
+export interface RemediationFlags {
+  inventory?: string;
+  hosts?: string;
+  cluster?: string[];
+  remediate?: boolean;
+  reboot?: 'if-required' | 'always' | 'never';
+  maxPerCluster?: number;
+  vib?: string[];
+  dryRun?: boolean;
+  exitMaintenanceOnFailure?: boolean;
+  evacuatePoweredOffVms?: boolean;
+  maintenanceTimeout?: string;
+  maintenanceRetries?: number;
+  maintenanceRetryDelay?: string;
+  rebootTimeout?: string;
+}
+
+export const REMEDIATION_FIELDS: FieldFlags = {
+  fromVcenter: '--inventory',
+  'fromVcenter.clusters': '--cluster',
+  'fromVcenter.hosts': '--hosts',
+  fromFile: '--inventory',
+  remediate: '--remediate',
+  'remediate.reboot': '--reboot',
+  'remediate.rebootTimeout': '--reboot-timeout',
+  'remediate.exitMaintenanceOnFailure': '--exit-maintenance-on-failure',
+  'remediate.maintenance.timeout': '--maintenance-timeout',
+  'remediate.maintenance.retries': '--maintenance-retries',
+  'remediate.maintenance.retryDelay': '--maintenance-retry-delay',
+  'remediate.maintenance.evacuatePoweredOffVms': '--evacuate-powered-off-vms',
+  vibs: '--vib',
+  maxPerCluster: '--max-per-cluster',
+  dryRun: '--dry-run',
+};
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function addRemediationOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--cluster <name>', 'only hosts of this vCenter cluster (repeatable; needs an inventory that names a vCenter)').argParser(collect))
+    .option('--remediate', 'take each host through maintenance mode, the install, a reboot and verification, through vCenter')
+    .addOption(new Option('--reboot <policy>', 'with --remediate: when to reboot; if-required follows the install').choices(['if-required', 'always', 'never']))
+    .addOption(new Option('--max-per-cluster <n>', 'hosts of one cluster at once; 1 when remediating').argParser(numberArg('--max-per-cluster', 1, 1_000, true)))
+    .addOption(new Option('--vib <name=version>', 'a VIB the bundle brings (repeatable): hosts that have them all are already compliant, and verification checks them').argParser(collect))
+    .option('--dry-run', 'run only the pre-check on every host and print what would happen; change nothing')
+    .option('--exit-maintenance-on-failure', 'with --remediate: take a failed host out of maintenance mode again (it stays in otherwise)')
+    .option('--evacuate-powered-off-vms', 'with --remediate: move powered-off VMs away too when entering maintenance mode')
+    .option('--maintenance-timeout <duration>', 'with --remediate: how long entering maintenance mode may take; 30m when not given')
+    .addOption(new Option('--maintenance-retries <n>', 'with --remediate: retry entering maintenance mode this often after a failure (vLCM\'s retry policy); fail at once when not given').argParser(numberArg('--maintenance-retries', 1, 20, true)))
+    .option('--maintenance-retry-delay <duration>', 'with --remediate: wait between those retries; 5m when not given')
+    .option('--reboot-timeout <duration>', 'with --remediate: how long a rebooted host may take to come back; 30m when not given');
+}
+
+const POLICY_FLAGS = ['reboot', 'exitMaintenanceOnFailure', 'evacuatePoweredOffVms', 'maintenanceTimeout', 'maintenanceRetries', 'maintenanceRetryDelay', 'rebootTimeout'] as const;
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+function remediationPolicy(flags: RemediationFlags): RemediationPolicyInput | undefined {
+  const given = POLICY_FLAGS.filter((key) => flags[key] !== undefined);
+  if (!flags.remediate) {
+    if (given.length) throw new UsageError(`${given.map(flagName).join(', ')}: only with --remediate`);
+    return undefined;
+  }
+  const maintenance = {
+    ...(flags.maintenanceTimeout ? { timeout: flags.maintenanceTimeout } : {}),
+    ...(flags.evacuatePoweredOffVms ? { evacuatePoweredOffVms: true } : {}),
+    ...(flags.maintenanceRetries !== undefined ? { onFailure: 'retry' as const, retries: flags.maintenanceRetries } : {}),
+    ...(flags.maintenanceRetryDelay ? { retryDelay: flags.maintenanceRetryDelay } : {}),
+  };
+  return {
+    ...(flags.reboot ? { reboot: flags.reboot } : {}),
+    ...(Object.keys(maintenance).length ? { maintenance } : {}),
+    ...(flags.rebootTimeout ? { rebootTimeout: flags.rebootTimeout } : {}),
+    ...(flags.exitMaintenanceOnFailure ? { exitMaintenanceOnFailure: true } : {}),
+  };
+}
+
+/** Where the rollout's hosts come from, read from --inventory (and --hosts, --cluster). */
+export async function hostSourceFromFlags(flags: RemediationFlags & { inventory: string }): Promise<Pick<FleetRolloutInput, 'hosts' | 'fromVcenter' | 'fromFile'>> {
+  const inventory = await loadInventory(flags.inventory);
+  const names = flags.hosts?.split(',').map((name) => name.trim()).filter(Boolean);
+  if (isVcenterInventory(inventory)) return { fromVcenter: vcenterSource(inventory, { ...(flags.cluster ? { clusters: flags.cluster } : {}), ...(names ? { hosts: names } : {}) }) };
+  if (flags.cluster) throw new UsageError(`--cluster: clusters come from vCenter, and ${flags.inventory} lists its hosts itself (no "vcenter" section)`);
+  if (flags.remediate) throw new UsageError(`--remediate: remediation goes through vCenter (maintenance mode, reboot), and ${flags.inventory} names no vCenter`);
+  const hosts = names ? names.map((name) => findHost(inventory, name)) : inventory.hosts;
+  // A large fleet is not carried in the workflow input (Temporal's payload limit): the workers read the file.
+  if (hosts.length > INLINE_HOSTS_LIMIT) return { fromFile: { path: path.resolve(flags.inventory), ...(names ? { hosts: names } : {}) } };
+  return { hosts };
+}
+
+/** The remediation part of a rollout's input. */
+export function remediationInputFromFlags(flags: RemediationFlags): Partial<FleetRolloutInput> {
+  const remediate = remediationPolicy(flags);
+  return {
+    ...(remediate ? { remediate } : {}),
+    ...(flags.vib ? { vibs: flags.vib.map(vibFromText) } : {}),
+    ...(flags.maxPerCluster !== undefined ? { maxPerCluster: flags.maxPerCluster } : {}),
+    ...(flags.dryRun ? { dryRun: true } : {}),
+  };
+}
