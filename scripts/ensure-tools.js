@@ -2,14 +2,20 @@
 'use strict';
 // `npm test` runs this first: it sets up what the tests need that npm does not bring, or stops at
 // once saying what to run. System packages (scripts/systemTools.ts) come first, through apt-get
-// when we are root; pywbem goes into the project venv; then the temporal CLI (see src/devserver)
-// and Docker Compose for the deployment test, each built from source with Go when nothing
-// provides it.
+// when we are root; pywbem goes into the project venv; then the Go programs, each built from
+// source into .vibflow/bin when nothing provides it: the temporal CLI (the dev server), Docker
+// Compose (the deployment test), VMware's vcsim and govc and the extended vCenter simulator
+// (test/vcsim), and the Temporal server, its schema tool and the UI server (the real cluster).
 require('ts-node').register({ transpileOnly: true, swc: true });
 const { onPath } = require('../src/devserver/goTool');
 const { aptGetInstall, installPywbem, planSystemSetup, pywbemReady, SYSTEM_TOOLS, VENV, VENV_PYTHON } = require('./systemTools');
 const { resolveTemporalCli, NO_CLI_HELP } = require('../src/devserver/resolveTemporalCli');
 const { resolveCompose, COMPOSE_MODULE } = require('../test/support/compose');
+const { projectGoTool } = require('../src/devserver/goTool');
+const { GOVC_MODULE, VCSIM_MODULE } = require('../test/support/vcsim');
+const { resolveVcenterSimulator } = require('../src/simulator/vcenterBinary');
+const { resolveClusterBinaries } = require('../src/devserver/cluster/binaries');
+const { findPostgres } = require('../src/devserver/cluster/postgres');
 
 const log = (line) => console.log(line);
 const stop = (message) => {
@@ -36,3 +42,20 @@ if (!resolveTemporalCli(log)) stop(NO_CLI_HELP);
 const compose = resolveCompose(log);
 if (!compose) stop(`no Docker Compose v2 for the deployment test: install the docker compose plugin, or Go to build ${COMPOSE_MODULE}`);
 log(`docker compose: ${compose.join(' ')}`);
+
+for (const [what, build] of [
+  ['vcsim', () => projectGoTool('vcsim', VCSIM_MODULE, log)],
+  ['govc', () => projectGoTool('govc', GOVC_MODULE, log)],
+  ['vibflow-vcsim', () => resolveVcenterSimulator(log)],
+]) {
+  const built = build();
+  if (!built) stop(`no ${what}: install Go to build it from source`);
+  log(`${what}: ${built}`);
+}
+try {
+  findPostgres();
+  const cluster = resolveClusterBinaries(log);
+  log(`cluster: ${Object.values(cluster).join(', ')}`);
+} catch (err) {
+  stop(err.message);
+}

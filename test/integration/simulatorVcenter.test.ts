@@ -13,6 +13,7 @@ import { Agent, fetch } from 'undici';
 import { CimClient } from '../../src/cim/client';
 import { CimAuthError } from '../../src/cim/errors';
 import { projectGoTool } from '../../src/devserver/goTool';
+import { GOVC_MODULE } from '../support/vcsim';
 import { discoverHost } from '../../src/esxi/discovery';
 import { startInstall } from '../../src/esxi/install';
 import { isVcenterInventory, parseInventory } from '../../src/inventory/inventory';
@@ -23,7 +24,6 @@ import { waitFor } from '../support/waitFor';
 
 jest.setTimeout(120_000);
 
-const GOVC_MODULE = 'github.com/vmware/govmomi/govc@v0.46.3';
 const REBOOT_SECONDS = 2;
 const MAINTENANCE_SECONDS = 1.5;
 const TICKET_SECONDS = 4;

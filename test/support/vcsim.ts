@@ -12,6 +12,8 @@ import { projectGoTool } from '../../src/devserver/goTool';
 import { waitFor } from './waitFor';
 
 export const VCSIM_MODULE = 'github.com/vmware/govmomi/vcsim@v0.46.3';
+/** VMware's own vSphere CLI, the independent client the extended simulator is tested with. */
+export const GOVC_MODULE = 'github.com/vmware/govmomi/govc@v0.46.3';
 
 export interface VcsimOptions {
   readonly user?: string;
