@@ -6,9 +6,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { rolloutHandle, rolloutResult } from '../../src/api/rollouts';
+import { resolveTemporalCli } from '../../src/devserver/resolveTemporalCli';
+import { rolloutWorkflowId } from '../../src/shared/ids';
 import { startSimulator, type Simulator } from '../../src/simulator';
-import { vibflow } from '../support/commands';
-import { startTestWorker, temporalAddress, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { run, vibflow } from '../support/commands';
+import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
 const BUNDLE = 'file:///vmfs/volumes/ds1/drv-2.0.zip';
 
@@ -100,5 +103,28 @@ describe('remediation from the vibflow CLI', () => {
     const after = await vibflow(['compliance', '--inventory', inventory, '--vib', 'drv=2.0', '--cluster', 'cluster-1', ...temporal()], { timeoutMs: 120_000 });
     expect(after.code).toBe(0);
     expect(after.stdout).toContain('2/2 hosts compliant');
+  });
+
+  it("remediates from the UI's Start Workflow form: fleetRollout with the README's JSON, pasted", async () => {
+    const rolloutId = `ui-remediate-${Date.now().toString(36)}`;
+    const inputFile = path.join(dir, 'ui-remediation.json');
+    const { vcenter, hosts } = simulator.vcenterInventory!;
+    // The shape the README shows, with the simulator's vCenter and the override of one host's URL.
+    await writeFile(inputFile, JSON.stringify({
+      rolloutId,
+      fromVcenter: { vcenter, clusters: ['cluster-2'], hosts: ['esx-004'], overrides: hosts },
+      bundleUri: 'file:///vmfs/volumes/ds1/drv-3.0.zip',
+      vibs: [{ name: 'drv', version: '3.0' }],
+      remediate: { reboot: 'if-required', maintenance: { timeout: '10m' } },
+      maxConcurrency: 4, maxFailures: 0, pollInterval: '1s',
+    }, null, 2));
+    const temporal = resolveTemporalCli();
+    if (!temporal) throw new Error('no temporal CLI');
+    const started = await run(temporal.path, ['workflow', 'start', '--address', temporalAddress(), '--type', 'fleetRollout',
+      '--task-queue', taskQueue, '--workflow-id', rolloutWorkflowId(rolloutId), '--input-file', inputFile]);
+    expect(started.code).toBe(0);
+    const result = await rolloutResult(rolloutHandle(await testClient(), rolloutId));
+    expect(result.rows).toEqual([expect.objectContaining({ host: 'esx-004', cluster: 'cluster-2', state: 'succeeded', verified: true, vibs: [{ name: 'drv', expected: '3.0', found: '3.0' }] })]);
+    expect((await simulator.statsWithVcenter()).hosts['esx-004']).toMatchObject({ installFromUri: 2, reboots: 2 });
   });
 });
