@@ -1,16 +1,26 @@
 /**
  * `npm run demo`: the main job on embedded defaults. A file-backed Temporal dev server, a
- * simulated ESXi fleet, a worker, and one durable install followed live, seed-style.
+ * simulated vCenter and ESXi fleet, a worker, and one host remediated through vCenter and
+ * followed live: maintenance mode, the install seed-style, the reboot, verification, and out of
+ * maintenance mode again.
  */
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { type Command, Option } from 'commander';
-import { followInstall, startInstall } from '../../api/installs';
+import { closeAllVcenterSessions } from '../../activities/vcenterSessions';
+import { followInstall } from '../../api/installs';
+import { answeredQuery } from '../../api/lookup';
+import { rolloutResult, startRollout, type RolloutHandle } from '../../api/rollouts';
 import { startDevServer } from '../../devserver/devServer';
+import { vcenterSource } from '../../inventory/vcenterHosts';
 import { startSimulator } from '../../simulator';
 import { connectClient } from '../../temporal/connection';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createWorker } from '../../worker';
-import { SUCCESSFUL_OUTCOMES } from '../../workflows/installResult';
+import { rolloutProgressQuery } from '../../workflows/fleetRollout';
+import { remediationInstallId } from '../../workflows/remediateHost';
+import { stepLabel, type RemediationStep } from '../../workflows/remediationResult';
+import type { HostRow } from '../../workflows/rolloutState';
 import { createInstallView } from '../installView';
 import { numberArg } from '../numberArg';
 import { EXIT } from '../usageError';
@@ -23,16 +33,17 @@ interface DemoFlags {
 }
 
 const DEMO_BUNDLE = 'file:///vmfs/volumes/datastore1/vibflow-demo-1.0.0.zip';
+const DEMO_VIB = { name: 'vibflow-demo', version: '1.0.0' };
 const TASK_QUEUE = 'vibflow-demo';
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run the whole thing locally: dev server, simulated hosts, a worker and one durable install')
+    .description('run the whole thing locally: dev server, simulated vCenter and hosts, a worker, and one host remediated through vCenter')
     .addOption(new Option('--hosts <n>', 'simulated hosts').argParser(numberArg('--hosts', 1, 1_000, true)).default(3))
     .addOption(new Option('--install-seconds <s>', 'how long the simulated install takes').argParser(numberArg('--install-seconds', 0.1)).default(30))
     .option('--poll <duration>', 'poll interval', '3s')
-    .option('--no-hold', 'exit after the install instead of keeping the Web UI up until Ctrl-C')
+    .option('--no-hold', 'exit after the remediation instead of keeping the Web UI up until Ctrl-C')
     .action(async (flags: DemoFlags) => runDemo(flags));
 }
 
@@ -57,34 +68,50 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       hosts: flags.hosts,
       installSeconds: flags.installSeconds,
       inventoryFile: path.join(stateDir, 'demo-inventory.json'),
+      vcenter: { clusters: 1, rebootSeconds: 5, maintenanceSeconds: 2 },
+      log: (line) => process.stdout.write(`${line}\n`),
     });
     cleanups.push(() => simulator.stop());
-    process.stdout.write(`Simulated ${simulator.hosts.length} ESXi hosts; inventory in .vibflow/demo-inventory.json\n`);
+    const inventory = simulator.vcenterInventory as NonNullable<typeof simulator.vcenterInventory>;
+    process.stdout.write(`Simulated a vCenter (${inventory.vcenter.url}) with ${simulator.hosts.length} ESXi hosts; inventory in .vibflow/demo-inventory.json\n`);
 
     const { worker, connection: workerConnection } = await createWorker({ address: server.address, taskQueue: TASK_QUEUE });
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();
       await running;
+      await closeAllVcenterSessions();
       await workerConnection.close();
     });
 
     const { client, connection } = await connectClient({ address: server.address });
     cleanups.push(() => connection.close());
-    const host = simulator.inventory.hosts[0];
-    const handle = await startInstall(client, { host, bundleUri: DEMO_BUNDLE, pollInterval: flags.poll }, TASK_QUEUE);
-    process.stdout.write(`\nInstalling ${DEMO_BUNDLE} on ${host.name} (${host.url})\nSoftware installation in progress...\n`);
-    const view = createInstallView();
-    const result = await Promise.race([followInstall(handle, (p) => view.update(p)), interrupted.then(() => undefined)]);
-    if (!result) return;
-    view.finish(result);
-    process.exitCode = SUCCESSFUL_OUTCOMES.has(result.outcome) ? EXIT.ok : EXIT.failed;
+    const host = simulator.hosts[0].name;
+    const handle = await startRollout(client, {
+      rolloutId: `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+      fromVcenter: vcenterSource(inventory, { hosts: [host] }),
+      bundleUri: DEMO_BUNDLE,
+      vibs: [DEMO_VIB],
+      remediate: {},
+      maxConcurrency: 1,
+      pollInterval: flags.poll,
+    }, TASK_QUEUE);
+    process.stdout.write(`\nRemediating ${host} with ${DEMO_BUNDLE} through vCenter: maintenance mode, install, reboot, verification\n`);
+    const row = await Promise.race([followRemediation(client, handle), interrupted.then(() => undefined)]);
+    if (!row) return;
+    process.stdout.write(
+      `\n${host}: ${row.outcome}${row.error ? ` (${row.error})` : ''}\n` +
+        `  maintenance mode: entered ${row.maintenanceEnteredAt ?? '-'}, exited ${row.maintenanceExitedAt ?? '-'}\n` +
+        `  boot time: ${row.bootTimeBefore ?? '-'} -> ${row.bootTimeAfter ?? '-'}\n` +
+        `  verified: ${row.verified ? 'yes' : 'no'} (${(row.vibs ?? []).map((v) => `${v.name} ${v.found ?? 'missing'}`).join(', ')})\n`,
+    );
+    process.exitCode = row.state === 'succeeded' ? EXIT.ok : EXIT.failed;
 
-    const url = `${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`;
+    const url = `${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(row.installWorkflowId as string)}`;
     process.stdout.write(
       `\nSee it in the Temporal Web UI: ${url}\n` +
-        `  the event history reads like the seed: InstallFromURI, then GetInstance and a timer per poll\n` +
-        `  filter the workflow list with: VibflowHost="${host.name}"\n`,
+        `  each step is an activity in its history, the install a child workflow whose history reads like the seed\n` +
+        `  filter the workflow list with: VibflowHost="${host}"\n`,
     );
     if (flags.hold && process.stdin.isTTY) {
       process.stdout.write('\nThe dev server and the Web UI stay up until you press Ctrl-C.\n');
@@ -93,4 +120,28 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   } finally {
     await cleanup();
   }
+}
+
+/**
+ * Prints each step of the rollout's one host as it comes, and the install's progress the seed's
+ * way while it installs; returns the host's final row.
+ */
+async function followRemediation(client: Client, handle: RolloutHandle): Promise<HostRow> {
+  let settled = false;
+  const ended = rolloutResult(handle).finally(() => (settled = true));
+  let step: RemediationStep | undefined;
+  while (!settled) {
+    const row = (await answeredQuery(handle, rolloutProgressQuery))?.rows[0];
+    if (row?.step && row.step !== step) {
+      step = row.step;
+      if (step !== 'done') process.stdout.write(`  ${stepLabel(step)}\n`);
+      if (step === 'installing' && row.installWorkflowId) {
+        process.stdout.write('Software installation in progress...\n');
+        const view = createInstallView();
+        view.finish(await followInstall(client.workflow.getHandle(remediationInstallId(row.installWorkflowId)), (p) => view.update(p)));
+      }
+    }
+    await Promise.race([ended.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
+  }
+  return (await ended).rows[0];
 }
