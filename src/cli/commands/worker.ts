@@ -1,6 +1,7 @@
 import type { LogLevel } from '@temporalio/worker';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { closeAllClients } from '../../activities/connections';
+import { closeAllVcenterSessions } from '../../activities/vcenterSessions';
 import { LOG_LEVELS, type LogFormat } from '../../ops/logging';
 import { freeLoopbackPort, startOpsServer, type OpsServer } from '../../ops/opsServer';
 import { installRuntime } from '../../ops/runtime';
@@ -93,6 +94,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   } finally {
     await ops?.close();
     await closeAllClients();
+    await closeAllVcenterSessions();
     await connection.close();
   }
 }
