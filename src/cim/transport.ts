@@ -3,6 +3,7 @@
  * verified by default (CA bundle, or a pinned SHA-256 thumbprint for self-signed ESXi
  * certificates), bounded response size, and typed errors that never carry the password.
  */
+import { BodyTooLarge, readBoundedBody } from '../http/boundedBody';
 import { Pool } from 'undici';
 import { errorCode, requestMayHaveReachedServer, tlsConnector, tlsFailure, TlsOptionsError, type TlsOptions } from '../tls';
 import { decodeResponse } from './decode';
@@ -156,27 +157,12 @@ export class CimTransport {
   }
 
   private async readBody(operation: string, response: Awaited<ReturnType<Pool['request']>>): Promise<Buffer> {
-    const declared = Number(response.headers['content-length'] ?? NaN);
-    if (declared > this.maxResponseBytes) {
-      response.body.destroy();
-      throw new CimProtocolError(operation, this.host, `response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes}`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
     try {
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).byteLength;
-        if (size > this.maxResponseBytes) {
-          response.body.destroy();
-          throw new CimProtocolError(operation, this.host, `response exceeds the limit of ${this.maxResponseBytes} bytes`);
-        }
-        chunks.push(chunk as Buffer);
-      }
+      return await readBoundedBody(response, this.maxResponseBytes);
     } catch (err) {
-      if (err instanceof CimProtocolError) throw err;
+      if (err instanceof BodyTooLarge) throw new CimProtocolError(operation, this.host, err.message);
       throw this.transportError(operation, err);
     }
-    return Buffer.concat(chunks, size);
   }
 
   private tlsConnect(tls: TlsOptions | undefined, timeoutMs: number): Pool.Options['connect'] {

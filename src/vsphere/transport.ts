@@ -4,6 +4,7 @@
  * verified by default (src/tls), bounded response size and time, and typed errors that never
  * carry the password, the cookie or a ticket. Knows SOAP, not what the methods mean.
  */
+import { BodyTooLarge, readBoundedBody } from '../http/boundedBody';
 import { Pool } from 'undici';
 import { errorCode, requestMayHaveReachedServer, tlsConnector, tlsFailure, TlsOptionsError, type TlsOptions } from '../tls';
 import { decodeResponse, encodeRequest, type SoapField } from './envelope';
@@ -192,27 +193,12 @@ export class SoapTransport {
   }
 
   private async readBody(method: string, response: Response): Promise<Buffer> {
-    const declared = Number(response.headers['content-length'] ?? NaN);
-    if (declared > this.maxResponseBytes) {
-      response.body.destroy();
-      throw new VsphereProtocolError(method, this.host, `response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes}`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
     try {
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).byteLength;
-        if (size > this.maxResponseBytes) {
-          response.body.destroy();
-          throw new VsphereProtocolError(method, this.host, `response exceeds the limit of ${this.maxResponseBytes} bytes`);
-        }
-        chunks.push(chunk as Buffer);
-      }
+      return await readBoundedBody(response, this.maxResponseBytes);
     } catch (err) {
-      if (err instanceof VsphereProtocolError) throw err;
+      if (err instanceof BodyTooLarge) throw new VsphereProtocolError(method, this.host, err.message);
       throw this.transportError(method, err);
     }
-    return Buffer.concat(chunks, size);
   }
 
   private transportError(method: string, err: unknown): VsphereTransportError {

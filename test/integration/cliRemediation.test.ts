@@ -7,10 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { rolloutHandle, rolloutResult } from '../../src/api/rollouts';
-import { resolveTemporalCli } from '../../src/devserver/resolveTemporalCli';
 import { rolloutWorkflowId } from '../../src/shared/ids';
 import { startSimulator, type Simulator } from '../../src/simulator';
-import { run, vibflow } from '../support/commands';
+import { startLikeUiForm, vibflow } from '../support/commands';
 import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
 const BUNDLE = 'file:///vmfs/volumes/ds1/drv-2.0.zip';
@@ -107,21 +106,19 @@ describe('remediation from the vibflow CLI', () => {
 
   it("remediates from the UI's Start Workflow form: fleetRollout with the README's JSON, pasted", async () => {
     const rolloutId = `ui-remediate-${Date.now().toString(36)}`;
-    const inputFile = path.join(dir, 'ui-remediation.json');
     const { vcenter, hosts } = simulator.vcenterInventory!;
     // The shape the README shows, with the simulator's vCenter and the override of one host's URL.
-    await writeFile(inputFile, JSON.stringify({
-      rolloutId,
-      fromVcenter: { vcenter, clusters: ['cluster-2'], hosts: ['esx-004'], overrides: hosts },
-      bundleUri: 'file:///vmfs/volumes/ds1/drv-3.0.zip',
-      vibs: [{ name: 'drv', version: '3.0' }],
-      remediate: { reboot: 'if-required', maintenance: { timeout: '10m' } },
-      maxConcurrency: 4, maxFailures: 0, pollInterval: '1s',
-    }, null, 2));
-    const temporal = resolveTemporalCli();
-    if (!temporal) throw new Error('no temporal CLI');
-    const started = await run(temporal.path, ['workflow', 'start', '--address', temporalAddress(), '--type', 'fleetRollout',
-      '--task-queue', taskQueue, '--workflow-id', rolloutWorkflowId(rolloutId), '--input-file', inputFile]);
+    const started = await startLikeUiForm({
+      type: 'fleetRollout', taskQueue, workflowId: rolloutWorkflowId(rolloutId), address: temporalAddress(), inputFile: path.join(dir, 'ui-remediation.json'),
+      input: {
+        rolloutId,
+        fromVcenter: { vcenter, clusters: ['cluster-2'], hosts: ['esx-004'], overrides: hosts },
+        bundleUri: 'file:///vmfs/volumes/ds1/drv-3.0.zip',
+        vibs: [{ name: 'drv', version: '3.0' }],
+        remediate: { reboot: 'if-required', maintenance: { timeout: '10m' } },
+        maxConcurrency: 4, maxFailures: 0, pollInterval: '1s',
+      },
+    });
     expect(started.code).toBe(0);
     const result = await rolloutResult(rolloutHandle(await testClient(), rolloutId));
     expect(result.rows).toEqual([expect.objectContaining({ host: 'esx-004', cluster: 'cluster-2', state: 'succeeded', verified: true, vibs: [{ name: 'drv', expected: '3.0', found: '3.0' }] })]);

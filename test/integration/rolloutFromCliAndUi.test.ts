@@ -4,15 +4,14 @@
  * once the way the Web UI's Start Workflow form does it (workflow type, task queue and pasted
  * JSON, here through `temporal workflow start --input-file`); both must end with the same table.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { rolloutHandle, rolloutResult } from '../../src/api/rollouts';
-import { resolveTemporalCli } from '../../src/devserver/resolveTemporalCli';
 import { rolloutWorkflowId } from '../../src/shared/ids';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import type { RolloutResult } from '../../src/workflows/rolloutState';
-import { run, vibflow } from '../support/commands';
+import { startLikeUiForm, vibflow } from '../support/commands';
 import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
 
@@ -85,14 +84,10 @@ describe('a 100-host rollout, from the CLI and from the UI form', () => {
     const fromUiForm = await onFleet('from the UI form', '127.62.0.1', async (inventoryFile) => {
       const inventory = JSON.parse(await readFile(inventoryFile, 'utf8')) as { hosts: unknown[] };
       const rolloutId = `ui-${stamp}`;
-      const inputFile = path.join(dir, 'ui-input.json');
-      await writeFile(inputFile, JSON.stringify({
-        rolloutId, hosts: inventory.hosts, bundleUri: BUNDLE, maxConcurrency: 20, maxFailures: 1, canary: [1, 5], pollInterval: '1s',
-      }, null, 2));
-      const temporal = resolveTemporalCli();
-      if (!temporal) throw new Error('no temporal CLI');
-      const started = await run(temporal.path, ['workflow', 'start', '--address', temporalAddress(), '--type', 'fleetRollout',
-        '--task-queue', taskQueue, '--workflow-id', rolloutWorkflowId(rolloutId), '--input-file', inputFile]);
+      const started = await startLikeUiForm({
+        type: 'fleetRollout', taskQueue, workflowId: rolloutWorkflowId(rolloutId), address: temporalAddress(), inputFile: path.join(dir, 'ui-input.json'),
+        input: { rolloutId, hosts: inventory.hosts, bundleUri: BUNDLE, maxConcurrency: 20, maxFailures: 1, canary: [1, 5], pollInterval: '1s' },
+      });
       expect(started.code).toBe(0);
       const handle = rolloutHandle(await testClient(), rolloutId);
       const result = await rolloutResult(handle);

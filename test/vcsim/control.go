@@ -21,16 +21,28 @@ func (f *fleet) controlHandler() http.Handler {
 	return mux
 }
 
-func (f *fleet) serveRebootRequired(w http.ResponseWriter, r *http.Request) {
+// hostAndBody finds the host a request names and decodes its JSON body, answering 404 or 400 itself.
+func (f *fleet) hostAndBody(w http.ResponseWriter, r *http.Request, body any) (*remediableHost, bool) {
 	host, err := f.host(r.PathValue("name"))
 	if err != nil {
 		reply(w, http.StatusNotFound, map[string]string{"error": err.Error()})
-		return
+		return nil, false
 	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(body); err != nil {
+		return host, false
+	}
+	return host, true
+}
+
+func (f *fleet) serveRebootRequired(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Required *bool `json:"required"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&body); err != nil || body.Required == nil {
+	host, ok := f.hostAndBody(w, r, &body)
+	if host == nil {
+		return
+	}
+	if !ok || body.Required == nil {
 		reply(w, http.StatusBadRequest, map[string]string{"error": "body: want {\"required\": true or false}"})
 		return
 	}
@@ -47,18 +59,18 @@ func (f *fleet) serveStats(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (f *fleet) serveFault(w http.ResponseWriter, r *http.Request) {
-	host, err := f.host(r.PathValue("name"))
-	if err != nil {
-		reply(w, http.StatusNotFound, map[string]string{"error": err.Error()})
-		return
-	}
 	var body struct {
 		Fault *string `json:"fault"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&body); err != nil {
+	host, ok := f.hostAndBody(w, r, &body)
+	if host == nil {
+		return
+	}
+	if !ok {
 		reply(w, http.StatusBadRequest, map[string]string{"error": "body: want {\"fault\": NAME or null}"})
 		return
 	}
+	var err error
 	fault := NoFault
 	if body.Fault != nil {
 		if fault, err = parseFault(*body.Fault); err != nil || fault == NoFault {

@@ -7,6 +7,7 @@ import { encodeResponse } from '../../../src/cim/encode';
 import { CimAuthError, CimClientError, CimHttpError, CimProtocolError, CimTlsError, CimTransportError } from '../../../src/cim/errors';
 import type { CimInstanceName } from '../../../src/cim/types';
 import { makeHostCertificate, type HostCertificate } from '../../../src/simulator/certificates';
+import { failure } from '../../support/failure';
 
 const PASSWORD = 's3cret-Pa55';
 const job: CimInstanceName = { className: 'VMware_ConcreteJob', keys: { InstanceID: 'j:1' }, namespace: 'root/cimv2' };
@@ -74,15 +75,6 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('CimClient over HTTP', () => {
   it('reuses keep-alive connections, sends Content-Length and CIM headers, never Expect', async () => {

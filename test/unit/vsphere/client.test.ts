@@ -17,6 +17,7 @@ import {
   type VsphereLoginOptions,
 } from '../../../src/vsphere';
 import { startVcsim, type Vcsim } from '../../support/vcsim';
+import { failure } from '../../support/failure';
 
 let sim: Vcsim;
 const clients: VsphereClient[] = [];
@@ -37,15 +38,6 @@ async function login(extra: Partial<VsphereLoginOptions> = {}): Promise<VsphereC
   const client = await VsphereClient.login({ url: sim.url, user: sim.user, password: sim.password, tls: { thumbprint: sim.thumbprint }, ...extra });
   clients.push(client);
   return client;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 function expectNoSecret(err: Error, ...secrets: string[]): void {

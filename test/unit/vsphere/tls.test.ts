@@ -3,6 +3,7 @@ import { CimClient, CimClientError } from '../../../src/cim';
 import { normalizeThumbprint } from '../../../src/tls';
 import { VsphereClient, VsphereTlsError, VsphereUsageError, type RequestDone, type VsphereLoginOptions } from '../../../src/vsphere';
 import { startVcsim, type Vcsim } from '../../support/vcsim';
+import { failure } from '../../support/failure';
 
 let sim: Vcsim;
 
@@ -16,15 +17,6 @@ afterAll(async () => {
 
 async function loginWith(tls: VsphereLoginOptions['tls'], done: RequestDone[] = []): Promise<VsphereClient> {
   return VsphereClient.login({ url: sim.url, user: sim.user, password: sim.password, onRequestDone: (d) => done.push(d), ...(tls ? { tls } : {}) });
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 it('connects when the pinned thumbprint matches, with or without colons, in any case', async () => {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { makeHostCertificate, type HostCertificate } from '../../../src/simulator/certificates';
 import { VsphereClient, VsphereFault, VsphereHttpError, VsphereProtocolError, VsphereTransportError, type VsphereLoginOptions } from '../../../src/vsphere';
 import { startVcsim, type Vcsim } from '../../support/vcsim';
+import { failure } from '../../support/failure';
 
 interface Recorded {
   readonly path: string;
@@ -91,15 +92,6 @@ const methodOf = (request: Recorded) => /<soapenv:Body><(\w+)/.exec(request.body
 
 function login(extra: Partial<VsphereLoginOptions> = {}): Promise<VsphereClient> {
   return VsphereClient.login({ url: `https://${proxy.address}`, user: sim.user, password: sim.password, tls: { thumbprint: certificate.thumbprint }, ...extra });
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 it('posts text/xml to /sdk, names the API version in SOAPAction once known, and returns the session cookie', async () => {

@@ -12,6 +12,7 @@ import {
   type TaskInfo,
 } from '../../../src/vsphere';
 import { startVcsim, type Vcsim } from '../../support/vcsim';
+import { failure } from '../../support/failure';
 
 const TASK_MS = 1_000;
 let sim: Vcsim;
@@ -34,15 +35,6 @@ function hostRef(name: string): MoRef {
   const host = hosts.get(name);
   if (!host) throw new Error(`vcsim has no host ${name}`);
   return host.ref;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 it('reports progress while the task runs, and resolves when it succeeds', async () => {
