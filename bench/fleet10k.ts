@@ -1,0 +1,161 @@
+/**
+ * 10,000 hosts on the production topology: a private `vibflow cluster` (PostgreSQL, two Temporal
+ * server nodes behind one client address), two vibflow worker processes, the CIM simulator with
+ * 10,000 hosts, and one rollout whose hosts the workers read a page at a time from an inventory
+ * file (neither the input nor any history holds the whole fleet). Prints the makespan against the
+ * ideal, installs per minute, the parent's history per run, the database size and the workers'
+ * memory. With VIBFLOW_BENCH_TEMPORAL_ADDRESS it uses that Temporal instead (no database figure).
+ * Usage: npm run bench -- fleet10k, or node ... bench/fleet10k.ts [hosts] [concurrency] [installSeconds] [poll]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { rolloutResult, startRollout } from '../src/api/rollouts';
+import { clusterDown, clusterUp } from '../src/devserver/cluster/cluster';
+import { clusterPaths } from '../src/devserver/cluster/layout';
+import { DB_USER, findPostgres, postgresPassword } from '../src/devserver/cluster/postgres';
+import { startSimulator } from '../src/simulator';
+import { writeWorkflowBundle } from '../src/workflowBundle';
+import { freeClusterPorts } from '../test/support/cluster';
+import { printFigures } from './figures';
+
+const BIN = path.resolve(__dirname, '../bin/vibflow.js');
+const WORKERS = 2;
+
+/** Peak resident memory of a process, from the kernel's own high-water mark. */
+function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** A worker process, and when it is ready: it logs "vibflow worker ready" (the rest of its log is dropped). */
+function spawnWorker(address: string, taskQueue: string, bundle: string): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', taskQueue, '--log-format', 'json'], {
+    env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: bundle },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`worker not ready in 60 s: ${output}`)), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4_000);
+      if (output.includes('vibflow worker ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${output}`)));
+  });
+  return { child, ready };
+}
+
+function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** pg_database_size of Temporal's two databases, in MB. */
+function databaseSizesMb(dir: string, port: number): string {
+  const psql = path.join(findPostgres().binDir, 'psql');
+  const sql = "SELECT datname, pg_database_size(datname) FROM pg_database WHERE datname LIKE 'temporal%' ORDER BY 1";
+  const result = spawnSync(psql, ['-h', '127.0.0.1', '-p', String(port), '-U', DB_USER, '-d', 'temporal', '-At', '-F', ' ', '-c', sql], {
+    env: { ...process.env, PGPASSWORD: postgresPassword(clusterPaths(dir)) },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) return `unknown (${result.stderr.trim()})`;
+  return result.stdout.trim().split('\n').map((line) => {
+    const [name, bytes] = line.split(' ');
+    return `${name} ${(Number(bytes) / 1024 / 1024).toFixed(0)} MB`;
+  }).join(', ');
+}
+
+/** Every run of the rollout (continue-as-new chain) with its history length. */
+async function historyPerRun(client: Client, workflowId: string, firstRunId: string): Promise<number[]> {
+  const lengths: number[] = [];
+  let runId: string | undefined = firstRunId;
+  for (let run = 0; runId && run < 1_000; run++) {
+    const events: { workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }[] =
+      (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    lengths.push(events.length);
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return lengths;
+}
+
+async function main(): Promise<void> {
+  const [hosts = 10_000, concurrency = 200, installSeconds = 20, pollSeconds = 3] = process.argv.slice(2).map(Number);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'vibflow-fleet10k-'));
+  // PostgreSQL runs as its own user and must reach its data directory inside.
+  await chmod(work, 0o755);
+  const cleanups: (() => Promise<unknown>)[] = [async () => rm(work, { recursive: true, force: true })];
+  try {
+    let address = process.env.VIBFLOW_BENCH_TEMPORAL_ADDRESS;
+    let database: (() => string) | undefined;
+    if (!address) {
+      const dir = path.join(work, 'cluster');
+      const ports = await freeClusterPorts();
+      const up = await clusterUp({ dir, ports });
+      cleanups.push(() => clusterDown({ dir }));
+      address = up.status.clientAddress;
+      database = () => databaseSizesMb(dir, ports.postgres);
+    }
+    process.stdout.write(`Temporal at ${address}; starting ${hosts} simulated hosts...\n`);
+    const simulator = await startSimulator({ hosts, basePort: 0, addressBase: '127.100.0.1', installSeconds, jobRetentionSeconds: 3_600 });
+    cleanups.push(() => simulator.stop());
+    const inventory = path.join(work, 'inventory.json');
+    await writeFile(inventory, JSON.stringify(simulator.inventory));
+    const bundle = path.join(work, 'workflow-bundle.js');
+    await writeWorkflowBundle(bundle);
+    const taskQueue = `fleet10k-${Date.now().toString(36)}`;
+    const spawned = Array.from({ length: WORKERS }, () => spawnWorker(address as string, taskQueue, bundle));
+    cleanups.push(() => Promise.all(spawned.map(({ child }) => stopWorker(child))));
+    await Promise.all(spawned.map(({ ready }) => ready));
+    const workers = spawned.map(({ child }) => child);
+
+    const connection = await Connection.connect({ address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+    const started = Date.now();
+    const handle = await startRollout(client, {
+      rolloutId: `fleet10k-${Date.now().toString(36)}`,
+      fromFile: { path: inventory },
+      bundleUri: `file:///vmfs/volumes/ds1/fleet10k-${Date.now().toString(36)}.zip`,
+      pollInterval: `${pollSeconds}s`,
+      maxConcurrency: concurrency,
+      maxFailures: 0,
+    }, taskQueue);
+    const ticker = setInterval(() => {
+      const done = simulator.stats().hosts;
+      const finished = Object.values(done).filter((h) => h.jobs.some((j) => j.outcome === 'succeeded')).length;
+      process.stdout.write(`${((Date.now() - started) / 1000).toFixed(0)} s: ${finished} of ${hosts} hosts installed\n`);
+    }, 60_000);
+    const result = await rolloutResult(handle).finally(() => clearInterval(ticker));
+    const wall = (Date.now() - started) / 1000;
+    const ideal = Math.ceil(hosts / concurrency) * installSeconds;
+    const stats = simulator.stats();
+    const runs = await historyPerRun(client, handle.workflowId, handle.firstExecutionRunId);
+    printFigures(`${hosts} hosts on ${database ? 'the cluster (PostgreSQL, two server nodes)' : `Temporal at ${address}`}, ${WORKERS} workers`, [
+      ['concurrency / install time / poll', `${concurrency} / ${installSeconds} s / ${pollSeconds} s`],
+      ['outcome', `${result.outcome}: ${result.totals.succeeded} succeeded, ${result.totals.failed} failed`],
+      ['InstallFromURI calls (one per host)', `${stats.fleet.installFromUri} for ${hosts} hosts`],
+      ['makespan', `${wall.toFixed(0)} s against an ideal of ${ideal} s: ratio ${(wall / ideal).toFixed(3)}`],
+      ['installs completed per minute', (result.totals.succeeded / (wall / 60)).toFixed(0)],
+      ['parent runs, history events per run', `${runs.length} runs: ${Math.min(...runs)}-${Math.max(...runs)} events (mean ${(runs.reduce((a, b) => a + b, 0) / runs.length).toFixed(0)})`],
+      ['database size at the end', database ? database() : 'not measured (external Temporal)'],
+      ['worker peak memory (RSS)', workers.map((w) => `${peakRssMb(w.pid as number).toFixed(0)} MB`).join(', ')],
+    ]);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`cleanup: ${(err as Error).message}\n`));
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
