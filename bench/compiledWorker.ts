@@ -13,6 +13,12 @@ export function compileProject(): void {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
 }
 
-export function spawnCompiledWorker(options: { taskQueue: string; address: string; bundlePath?: string; args?: readonly string[] }): Promise<WorkerProcess> {
-  return spawnWorkerProcess({ ...options, bin: path.join(ROOT, 'dist/src/cli/main.js'), env: { NODE_ENV: 'production' } });
+export function spawnCompiledWorker(options: {
+  taskQueue: string;
+  address: string;
+  bundlePath?: string;
+  args?: readonly string[];
+  env?: Readonly<Record<string, string>>;
+}): Promise<WorkerProcess> {
+  return spawnWorkerProcess({ ...options, bin: path.join(ROOT, 'dist/src/cli/main.js'), env: { NODE_ENV: 'production', ...options.env } });
 }

@@ -1,8 +1,10 @@
 /**
  * Benchmark 4: worker footprint. One compiled `vibflow worker` process (as in the image, not
  * through ts-node) drives 1,000 concurrent installs (simulated, installs far longer than the run)
- * polling every 10 s; once with every install in its sticky cache and once with the cache bounded,
- * side by side. Prints peak RSS and CPU seconds per 1,000 polls over a steady-state window.
+ * polling every 10 s, once per worker setup, each on a fresh stack: every install in the sticky
+ * cache with Node's default heap; the same with the heap limits of WORKER_NODE_OPTIONS; and a
+ * bounded cache with those limits. Prints peak RSS, polls served and CPU seconds per 1,000 polls
+ * over a steady-state window, and each setup's memory and throughput against the first.
  * Usage: npx ts-node bench/footprint.ts [installs] [pollSeconds] [windowSeconds] [boundedCache]
  */
 import { startInstall } from '../src/api/installs';
@@ -14,19 +16,33 @@ import { withStack } from './stack';
 
 const MB = 1024 * 1024;
 
+/** The heap limits the README recommends for a worker (NODE_OPTIONS). */
+export const WORKER_NODE_OPTIONS = '--max-old-space-size=256 --max-semi-space-size=2';
+
+interface WorkerSetup {
+  readonly name: string;
+  readonly maxCachedWorkflows: number;
+  readonly nodeOptions?: string;
+}
+
 interface Footprint {
+  readonly label: string;
   readonly idleRss: number;
   readonly peakRss: number;
   readonly endRss: number;
-  readonly windowSeconds: number;
-  readonly polls: number;
+  readonly pollsPerSecond: number;
   readonly cpuSeconds: number;
+  readonly polls: number;
 }
 
-async function measure(installs: number, pollSeconds: number, windowSeconds: number, maxCached: number): Promise<Footprint> {
-  return withStack({ hosts: installs, basePort: 0, addressBase: '127.45.0.1', installSeconds: 3600 }, 'external', async ({ server, simulator, client, taskQueue, bundlePath }) => {
+async function measure(setup: WorkerSetup, installs: number, pollSeconds: number, windowSeconds: number): Promise<Footprint> {
+  return withStack({ hosts: installs, basePort: 0, addressBase: '127.45.0.1', installSeconds: 3600 }, 'external', async ({ temporal, simulator, client, taskQueue, bundleUri, bundlePath }) => {
     const worker = await spawnCompiledWorker({
-      taskQueue, address: server.address, ...(bundlePath ? { bundlePath } : {}), args: ['--max-cached-workflows', String(maxCached)],
+      taskQueue,
+      address: temporal.address,
+      ...(bundlePath ? { bundlePath } : {}),
+      args: ['--max-cached-workflows', String(setup.maxCachedWorkflows)],
+      ...(setup.nodeOptions ? { env: { NODE_OPTIONS: setup.nodeOptions } } : {}),
     });
     let peakRss = 0;
     const sample = () => {
@@ -38,7 +54,7 @@ async function measure(installs: number, pollSeconds: number, windowSeconds: num
       const hosts = simulator.inventory.hosts;
       for (let i = 0; i < hosts.length; i += 100) {
         await Promise.all(hosts.slice(i, i + 100).map((host) =>
-          startInstall(client, { host, bundleUri: 'file:///vmfs/volumes/ds1/footprint-1.0.0.zip', pollInterval: `${pollSeconds}s` }, taskQueue)));
+          startInstall(client, { host, bundleUri: bundleUri('footprint'), pollInterval: `${pollSeconds}s` }, taskQueue)));
       }
       // Steady state: every install started and past its first poll.
       const polls = () => Object.values(simulator.stats().hosts).reduce((sum, h) => sum + (h.operations.GetInstance ?? 0), 0);
@@ -47,9 +63,10 @@ async function measure(installs: number, pollSeconds: number, windowSeconds: num
       await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
       const after = { usage: processUsage(worker.pid), polls: polls(), at: Date.now() };
       sample();
+      const served = after.polls - before.polls;
       return {
-        idleRss, peakRss, endRss: after.usage.rssBytes, windowSeconds: (after.at - before.at) / 1000,
-        polls: after.polls - before.polls, cpuSeconds: after.usage.cpuSeconds - before.usage.cpuSeconds,
+        label: temporal.label, idleRss, peakRss, endRss: after.usage.rssBytes,
+        pollsPerSecond: served / ((after.at - before.at) / 1000), cpuSeconds: after.usage.cpuSeconds - before.usage.cpuSeconds, polls: served,
       };
     } finally {
       clearInterval(sampler);
@@ -61,16 +78,26 @@ async function measure(installs: number, pollSeconds: number, windowSeconds: num
 async function main(): Promise<void> {
   const [installs = 1000, pollSeconds = 10, windowSeconds = 60, boundedCache = 250] = process.argv.slice(2).map(Number);
   compileProject();
+  const setups: WorkerSetup[] = [
+    { name: 'every install cached, default heap', maxCachedWorkflows: installs + 100 },
+    { name: 'every install cached, heap limits', maxCachedWorkflows: installs + 100, nodeOptions: WORKER_NODE_OPTIONS },
+    { name: `cache of ${boundedCache}, heap limits`, maxCachedWorkflows: boundedCache, nodeOptions: WORKER_NODE_OPTIONS },
+  ];
   const rows: [string, string][] = [];
-  for (const cache of [installs + 100, boundedCache]) {
-    const f = await measure(installs, pollSeconds, windowSeconds, cache);
+  let reference: Footprint | undefined;
+  let label = '';
+  for (const setup of setups) {
+    const f = await measure(setup, installs, pollSeconds, windowSeconds);
+    reference ??= f;
+    label = f.label;
     rows.push(
-      [`cache ${cache}: RSS idle / peak / end of window`, `${[f.idleRss, f.peakRss, f.endRss].map((b) => (b / MB).toFixed(0)).join(' / ')} MB (target <= 400 MB)`],
-      [`cache ${cache}: polls served`, `${(f.polls / f.windowSeconds).toFixed(1)}/s of ${(installs / pollSeconds).toFixed(0)}/s asked`],
-      [`cache ${cache}: CPU seconds per 1,000 polls`, (f.cpuSeconds / f.polls * 1000).toFixed(2)],
+      [`${setup.name}: RSS idle / peak / end of window`, `${[f.idleRss, f.peakRss, f.endRss].map((b) => (b / MB).toFixed(0)).join(' / ')} MB (target <= 400 MB)`],
+      [`${setup.name}: polls served`, `${f.pollsPerSecond.toFixed(1)}/s of ${(installs / pollSeconds).toFixed(0)}/s asked`],
+      [`${setup.name}: CPU seconds per 1,000 polls`, (f.cpuSeconds / f.polls * 1000).toFixed(2)],
+      [`${setup.name}: peak RSS, throughput against the first`, `${(f.peakRss / reference.peakRss).toFixed(2)}x, ${(f.pollsPerSecond / reference.pollsPerSecond).toFixed(2)}x (target >= 0.95x)`],
     );
   }
-  printFigures(`worker footprint: ${installs} concurrent installs, ${pollSeconds} s polls, ${windowSeconds} s window`, rows);
+  printFigures(`worker footprint: ${installs} concurrent installs, ${pollSeconds} s polls, ${windowSeconds} s window (${label}); heap limits: NODE_OPTIONS='${WORKER_NODE_OPTIONS}'`, rows);
 }
 
 main().catch((err) => {

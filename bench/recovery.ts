@@ -13,12 +13,12 @@ import { withStack } from './stack';
 async function main(): Promise<void> {
   const [installs = 100, pollSeconds = 2] = process.argv.slice(2).map(Number);
   compileProject();
-  await withStack({ hosts: installs, basePort: 0, addressBase: '127.46.0.1', installSeconds: 3600 }, 'external', async ({ server, simulator, client, taskQueue, bundlePath }) => {
-    const spawn = () => spawnCompiledWorker({ taskQueue, address: server.address, ...(bundlePath ? { bundlePath } : {}) });
+  await withStack({ hosts: installs, basePort: 0, addressBase: '127.46.0.1', installSeconds: 3600 }, 'external', async ({ temporal, simulator, client, taskQueue, bundleUri, bundlePath }) => {
+    const spawn = () => spawnCompiledWorker({ taskQueue, address: temporal.address, ...(bundlePath ? { bundlePath } : {}) });
     const first = await spawn();
     const hosts = simulator.inventory.hosts;
     await Promise.all(hosts.map((host) =>
-      startInstall(client, { host, bundleUri: 'file:///vmfs/volumes/ds1/recovery-1.0.0.zip', pollInterval: `${pollSeconds}s` }, taskQueue)));
+      startInstall(client, { host, bundleUri: bundleUri('recovery'), pollInterval: `${pollSeconds}s` }, taskQueue)));
     const polls = (name: string) => simulator.stats().hosts[name].operations.GetInstance ?? 0;
     await waitFor(() => hosts.every((h) => polls(h.name) >= 2), 'every install polling', 120_000);
     first.kill('SIGKILL');
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
         return recovered.size === hosts.length;
       }, 'a poll of every install by the new worker', 120_000, 50);
       const seconds = [...recovered.values()];
-      printFigures(`recovery: ${installs} installs polling every ${pollSeconds} s, worker SIGKILLed, a new one started`, [
+      printFigures(`recovery: ${installs} installs polling every ${pollSeconds} s, worker SIGKILLed, a new one started (${temporal.label})`, [
         ['new worker process ready after', `${readyAfter.toFixed(1)} s`],
         ['new worker start -> next poll, median', `${median(seconds).toFixed(1)} s (target <= 5 s)`],
         ['new worker start -> next poll, p90', `${percentile(seconds, 90).toFixed(1)} s`],

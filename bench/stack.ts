@@ -1,7 +1,8 @@
 /**
- * The whole stack on one machine for a benchmark: dev server (in-memory), simulated fleet and an
- * in-process worker, or a prebuilt workflow bundle for worker processes the benchmark runs itself.
- * Torn down in reverse order, whatever happens.
+ * The whole stack on one machine for a benchmark: Temporal, a simulated fleet and an in-process
+ * worker, or a prebuilt workflow bundle for worker processes the benchmark runs itself.
+ * Temporal is a fresh in-memory dev server, or the server at VIBFLOW_BENCH_TEMPORAL_ADDRESS (e.g.
+ * the client address `vibflow cluster up` prints). Torn down in reverse order, whatever happens.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,18 +10,27 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { closeAllClients } from '../src/activities/connections';
-import { startDevServer, type DevServer } from '../src/devserver/devServer';
+import { startDevServer } from '../src/devserver/devServer';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
 import { createWorker, type VibflowWorkerOptions } from '../src/worker';
 import { writeWorkflowBundle } from '../src/workflowBundle';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
+export interface BenchTemporal {
+  readonly address: string;
+  /** Where the figures were measured, for their heading. */
+  readonly label: string;
+}
+
 export interface Stack {
-  readonly server: DevServer;
+  readonly temporal: BenchTemporal;
   readonly simulator: Simulator;
   readonly client: Client;
+  /** Unique per run, so that a long-lived server never hands this run's tasks to another's worker. */
   readonly taskQueue: string;
+  /** A bundle URI unique to this run: install workflow ids derive from host and bundle. */
+  bundleUri(name: string): string;
   /** The workflow bundle for worker processes (external workers only). */
   readonly bundlePath?: string;
 }
@@ -35,6 +45,14 @@ async function prebuiltBundle(cleanups: (() => Promise<unknown>)[]): Promise<str
   return file;
 }
 
+async function benchTemporal(cleanups: (() => Promise<unknown>)[]): Promise<BenchTemporal> {
+  const address = process.env.VIBFLOW_BENCH_TEMPORAL_ADDRESS;
+  if (address) return { address, label: `Temporal at ${address}` };
+  const server = await startDevServer({ ui: false, log: () => undefined });
+  cleanups.push(() => server.stop());
+  return { address: server.address, label: 'dev server' };
+}
+
 export async function withStack<T>(
   simulatorOptions: SimulatorOptions,
   workerChoice: BenchWorker,
@@ -42,16 +60,16 @@ export async function withStack<T>(
 ): Promise<T> {
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const server = await startDevServer({ ui: false, log: () => undefined });
-    cleanups.push(() => server.stop());
+    const temporal = await benchTemporal(cleanups);
     const simulator = await startSimulator(simulatorOptions);
     cleanups.push(() => simulator.stop());
-    const taskQueue = 'bench';
+    const runTag = Date.now().toString(36);
+    const taskQueue = `bench-${runTag}`;
     let bundlePath: string | undefined;
     if (workerChoice === 'external') {
       bundlePath = await prebuiltBundle(cleanups);
     } else {
-      const { worker, connection: workerConnection } = await createWorker({ address: server.address, taskQueue, tuning: workerChoice.tuning });
+      const { worker, connection: workerConnection } = await createWorker({ address: temporal.address, taskQueue, tuning: workerChoice.tuning });
       const running = worker.run();
       cleanups.push(async () => {
         worker.shutdown();
@@ -60,9 +78,16 @@ export async function withStack<T>(
         await workerConnection.close();
       });
     }
-    const connection = await Connection.connect({ address: server.address });
+    const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
-    return await body({ server, simulator, client: new Client({ connection }), taskQueue, ...(bundlePath ? { bundlePath } : {}) });
+    return await body({
+      temporal,
+      simulator,
+      client: new Client({ connection }),
+      taskQueue,
+      bundleUri: (name) => `file:///vmfs/volumes/ds1/${name}-${runTag}.zip`,
+      ...(bundlePath ? { bundlePath } : {}),
+    });
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
