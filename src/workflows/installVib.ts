@@ -2,7 +2,8 @@
  * installVib: the seed's install-then-poll loop, made durable.
  *
  * prepare (discovery, software and job snapshot) -> InstallFromURI once -> read the job with a
- * local activity, then a durable timer, until PercentComplete is 100 or the job is terminal.
+ * local activity, then a durable timer, until PercentComplete is 100 or the job is terminal; polls
+ * keep a fixed rate.
  * A vanished job is reconciled against the software inventory; the run continues-as-new before
  * its history grows large, carrying its state.
  */
@@ -29,6 +30,7 @@ import { diffSoftware, hasChanges, type JobSnapshot, type SoftwareChanges } from
 import { formatDuration } from '../shared/duration';
 import { VIBFLOW_HOST, VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
 import { checkInstallInput, validated } from './inputCheck';
+import { untilNextPoll } from './pollSchedule';
 import { HostUnreachable, untilReachable, type UnreachableState } from './reachability';
 import type { InstallPlan, InstallState, InstallVibInput } from './installInput';
 import {
@@ -180,6 +182,7 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
     }
     if (phase !== 'installing') enterPhase('installing');
     const readJob = jobReader(plan.stallTimeoutMs).readJob;
+    const firstPollAtMs = now();
     let pollsThisRun = 0;
     for (;;) {
       const reading: JobReadingWithSoftware = await readJob({
@@ -213,7 +216,7 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
       if (pollsThisRun >= plan.maxPollsPerRun || workflowInfo().continueAsNewSuggested) {
         return await continueAsNew<typeof installVib>({ ...input, resume: state });
       }
-      await sleep(plan.pollIntervalMs, { summary: `wait ${formatDuration(plan.pollIntervalMs)} before the next poll` });
+      await sleep(untilNextPoll(firstPollAtMs, now(), plan.pollIntervalMs), { summary: `wait ${formatDuration(plan.pollIntervalMs)} before the next poll` });
     }
   } catch (err) {
     if (isCancellation(err)) {
