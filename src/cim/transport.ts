@@ -5,7 +5,7 @@
  */
 import { BodyTooLarge, readBoundedBody } from '../http/boundedBody';
 import { Pool } from 'undici';
-import { errorCode, requestMayHaveReachedServer, tlsConnector, tlsFailure, TlsOptionsError, type TlsOptions } from '../tls';
+import { errorCode, errorMessage, requestMayHaveReachedServer, tlsConnector, tlsFailure, TlsOptionsError, type TlsOptions } from '../tls';
 import { decodeResponse } from './decode';
 import { encodeRequest } from './encode';
 import { CimAuthError, CimClientError, CimError, CimHttpError, CimProtocolError, CimTlsError, CimTransportError } from './errors';
@@ -178,7 +178,7 @@ export class CimTransport {
     const tls = tlsFailure(err);
     if (tls) return new CimTlsError(operation, this.host, tls.detail, tls.reason, tls.code);
     const code = errorCode(err);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     return new CimTransportError(operation, this.host, message, {
       ...(code ? { code } : {}),
       requestMayHaveReachedServer: requestMayHaveReachedServer(code),

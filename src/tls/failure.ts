@@ -25,6 +25,15 @@ export function errorCode(err: unknown): string | undefined {
   return e?.code ?? e?.cause?.code;
 }
 
+/**
+ * A failure's own message. Not `instanceof Error`: errors from Node's internals may come from
+ * another realm (a test runner's sandbox), and String() of them would add an "Error: " prefix.
+ */
+export function errorMessage(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
+}
+
 /** The TLS side of a failed request, or undefined when it failed for another reason. */
 export function tlsFailure(err: unknown): TlsFailure | undefined {
   if (err instanceof ThumbprintMismatch) {
@@ -32,7 +41,7 @@ export function tlsFailure(err: unknown): TlsFailure | undefined {
   }
   const code = errorCode(err);
   if (!code || !TLS_CODE.test(code)) return undefined;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (UNTRUSTED_CODE.test(code)) {
     return { reason: 'untrusted-certificate', detail: `TLS: ${message} (pin its thumbprint, give a CA bundle, or opt in to insecure)`, code };
   }

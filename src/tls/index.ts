@@ -1,3 +1,3 @@
 /** TLS connections and connection-failure classification shared by the CIM and vSphere transports. */
 export { normalizeThumbprint, tlsConnector, ThumbprintMismatch, TlsOptionsError, type TlsOptions } from './connect';
-export { errorCode, requestMayHaveReachedServer, tlsFailure, type TlsFailure, type TlsFailureReason } from './failure';
+export { errorCode, errorMessage, requestMayHaveReachedServer, tlsFailure, type TlsFailure, type TlsFailureReason } from './failure';

@@ -6,7 +6,7 @@
  */
 import { BodyTooLarge, readBoundedBody } from '../http/boundedBody';
 import { Pool } from 'undici';
-import { errorCode, requestMayHaveReachedServer, tlsConnector, tlsFailure, TlsOptionsError, type TlsOptions } from '../tls';
+import { errorCode, errorMessage, requestMayHaveReachedServer, tlsConnector, tlsFailure, TlsOptionsError, type TlsOptions } from '../tls';
 import { decodeResponse, encodeRequest, type SoapField } from './envelope';
 import { VsphereError, VsphereFault, VsphereHttpError, VsphereProtocolError, VsphereTlsError, VsphereTransportError, VsphereUsageError } from './errors';
 import type { MoRef } from './model';
@@ -210,7 +210,7 @@ export class SoapTransport {
       });
     }
     const code = errorCode(err);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const reached = requestMayHaveReachedServer(code);
     const detail = `${reached ? 'no complete answer from vCenter' : 'cannot reach vCenter'}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`;
     return new VsphereTransportError(method, this.host, detail, { ...(code ? { code } : {}), requestMayHaveReachedServer: reached });

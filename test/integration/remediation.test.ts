@@ -220,7 +220,7 @@ describe('remediation through vCenter', () => {
       await simulator.setVcenterFault('esx-006', null);
     });
 
-    it('refuses a cluster vCenter does not have, listing the real ones, and a vCenter that refuses the login', async () => {
+    it('refuses a cluster vCenter does not have, listing the real ones, a vCenter that refuses the login, and one that cannot be reached', async () => {
       const failure = (handle: RolloutHandle) => rolloutResult(handle).then(() => { throw new Error('expected the rollout to fail'); }, (err: unknown) => err as WorkflowFailedError);
       const unknown = await failure(await startRollout(input({ clusters: ['cluster-9'] }), taskQueue));
       expect(unknown.cause?.message).toMatch(/cluster "cluster-9" does not exist in vCenter 127\.0\.0\.1:\d+; its clusters: cluster-1, cluster-2/);
@@ -229,6 +229,8 @@ describe('remediation through vCenter', () => {
       const wrong = await failure(await startRollout({ ...input(), fromVcenter: { ...source, vcenter: { ...source.vcenter, credential: 'env:VIBFLOW_TEST_WRONG_VC_PASSWORD' } } }, taskQueue));
       expect(wrong.cause?.message).toMatch(/cannot read its hosts from vCenter: Login on 127\.0\.0\.1:\d+ failed: vCenter refused the login for user "administrator@vsphere\.local"/);
       expect(wrong.cause?.message).not.toContain('not-the-password');
+      const closed = await failure(await startRollout({ ...input(), fromVcenter: { ...source, vcenter: { ...source.vcenter, url: 'https://127.0.0.1:1/sdk' } } }, taskQueue));
+      expect(closed.cause?.message).toMatch(/cannot read its hosts from vCenter: RetrieveServiceContent on 127\.0\.0\.1:1 failed: cannot reach vCenter: connect ECONNREFUSED 127\.0\.0\.1:1/);
     });
   });
 });
