@@ -16,7 +16,7 @@ function problems(raw: unknown): string {
 describe('parseInstallInput', () => {
   it('applies the seed defaults: 10 s polls, 30 min stall timeout, 4 h deadline', () => {
     const { plan } = parseInstallInput(valid);
-    expect(plan).toMatchObject({ pollIntervalMs: 10_000, stallTimeoutMs: 1_800_000, deadlineMs: 14_400_000, maxPollsPerRun: 500 });
+    expect(plan).toMatchObject({ pollIntervalMs: 10_000, stallTimeoutMs: 1_800_000, deadlineMs: 14_400_000, maxPollsPerRun: 50 });
     expect(plan.installOptions).toBeUndefined();
   });
 
