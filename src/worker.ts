@@ -3,6 +3,7 @@
  * Workflow code comes from a prebuilt bundle when one is given (production, tests) and is bundled
  * from source otherwise.
  */
+import v8 from 'node:v8';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as activities from './activities';
 import { connectWorker, DEFAULT_TASK_QUEUE, type TemporalTarget } from './temporal/connection';
@@ -18,6 +19,18 @@ export interface VibflowWorkerOptions extends TemporalTarget {
     'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>>;
 }
 
+const MB = 1024 * 1024;
+
+/**
+ * The sticky cache's default size, from the heap limit the workflows run under: a cached install
+ * holds about 64 KB of it (bench/footprint.ts), where the SDK's default assumes some 1.7 MB and
+ * keeps a 256 MB heap to about 30 workflows, so that a worker with 1,000 installs would replay one
+ * on every poll. Twice the measured cost, in what a 64 MB reserve leaves.
+ */
+export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
+  return Math.max(100, Math.floor((heapLimitBytes / MB - 64) / 0.128));
+}
+
 export async function createWorker(options: VibflowWorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { connection, namespace } = await connectWorker(options);
   const bundlePath = options.workflowBundlePath ?? process.env.VIBFLOW_WORKFLOW_BUNDLE;
@@ -29,6 +42,7 @@ export async function createWorker(options: VibflowWorkerOptions = {}): Promise<
     // A task routed to a dead worker's sticky queue waits this long before any worker may take
     // it: the main term in crash recovery time (SDK default 10 s).
     stickyQueueScheduleToStartTimeout: '3s',
+    maxCachedWorkflows: defaultMaxCachedWorkflows(),
     ...(bundlePath
       ? { workflowBundle: { codePath: bundlePath } }
       : { workflowsPath: WORKFLOWS_PATH }),
