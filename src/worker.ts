@@ -24,7 +24,7 @@ const MB = 1024 * 1024;
 /**
  * The sticky cache's default size, from the heap limit the workflows run under: a cached install
  * holds about 64 KB of it (bench/footprint.ts), where the SDK's default assumes some 1.7 MB and
- * keeps a 256 MB heap to about 30 workflows, so that a worker with 1,000 installs would replay one
+ * keeps a 256 MB heap to about 60 workflows, so that a worker with 1,000 installs would replay one
  * on every poll. Twice the measured cost, in what a 64 MB reserve leaves.
  */
 export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
