@@ -17,6 +17,7 @@ import { VIBFLOW_HOST } from '../shared/searchAttributes';
 import { parseInstallInput, type InstallVibInput } from '../workflows/installInput';
 import type { InstallProgress, InstallResult } from '../workflows/installResult';
 import { installProgressQuery, installVib } from '../workflows/installVib';
+import { answeredQuery } from './lookup';
 
 export type InstallHandle = WorkflowHandle<typeof installVib>;
 
@@ -121,5 +122,7 @@ export async function followInstall(
     if (!settled) await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, everyMs).unref())]);
   }
   const end = await ended;
-  return 'result' in end ? end.result : resultOfEndedInstall(end.error, lastSeen);
+  if ('result' in end) return end.result;
+  // An install cancelled before any progress was seen still answers the query once it ended.
+  return resultOfEndedInstall(end.error, lastSeen ?? (await answeredQuery(handle, installProgressQuery)));
 }
