@@ -4,7 +4,7 @@
 require('ts-node').register({ transpileOnly: true, swc: true });
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
-const benches = process.argv.slice(2).length ? process.argv.slice(2) : ['cimClient', 'historyCost', 'makespan', 'footprint', 'recovery', 'detection', 'remediation'];
+const benches = process.argv.slice(2).length ? process.argv.slice(2) : ['cimClient', 'historyCost', 'makespan', 'footprint', 'recovery', 'detection', 'replayCost', 'remediation'];
 for (const name of benches) {
   console.log(`\n### bench/${name}`);
   execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, `${name}.ts`)], {
