@@ -7,7 +7,7 @@
  * Usage: npx ts-node bench/detection.ts [installs] [pollSeconds] [runs]
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { installResult, startInstall } from '../src/api/installs';
+import { followInstall, startInstall } from '../src/api/installs';
 import type { Simulator } from '../src/simulator';
 import { compileProject, spawnCompiledWorker } from './compiledWorker';
 import { eventMs } from './events';
@@ -37,7 +37,7 @@ async function detectionRun(stack: Stack, follow: Follow, run: number, pollSecon
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 5_000));
     return startInstall(client, { host, bundleUri: uri, pollInterval: `${pollSeconds}s` }, taskQueue);
   }));
-  await Promise.all(handles.map((handle) => (follow === 'watched' ? installResult(handle) : handle.result())));
+  await Promise.all(handles.map((handle) => (follow === 'watched' ? followInstall(handle, () => undefined) : handle.result())));
   const jobEnd = (index: number) => lastJobEnd(simulator, index);
   const latencies = await Promise.all(handles.map(async (handle, index) => {
     const closed = (await handle.describe()).closeTime?.getTime() ?? NaN;
