@@ -15,9 +15,8 @@ import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } f
 import { installWorkflowId } from '../shared/ids';
 import { VIBFLOW_HOST } from '../shared/searchAttributes';
 import { parseInstallInput, type InstallVibInput } from '../workflows/installInput';
-import type { InstallProgress, InstallResult } from '../workflows/installResult';
+import { RESULT_MEMO, type InstallProgress, type InstallResult } from '../workflows/installResult';
 import { installProgressQuery, installVib } from '../workflows/installVib';
-import { answeredQuery } from './lookup';
 
 export type InstallHandle = WorkflowHandle<typeof installVib>;
 
@@ -71,14 +70,17 @@ export async function startOrAttachInstall(
 }
 
 /**
- * The typed result carried by an install that ended badly: failures carry it as details; a
- * cancelled install has none, so it is rebuilt from the last progress seen.
+ * The typed result carried by an install that ended badly: failures carry it as details, a
+ * cancelled install in its memo; one cancelled by older code is rebuilt from the last progress seen.
  */
-function resultOfEndedInstall(err: unknown, lastSeen: InstallProgress | undefined): InstallResult {
+async function resultOfEndedInstall(handle: InstallHandle, err: unknown, lastSeen: InstallProgress | undefined): Promise<InstallResult> {
   if (!(err instanceof WorkflowFailedError)) throw err;
   const cause = err.cause;
   if (cause instanceof ApplicationFailure && cause.details?.[0]) return cause.details[0] as InstallResult;
-  if (!(cause instanceof CancelledFailure) || !lastSeen) throw err;
+  if (!(cause instanceof CancelledFailure)) throw err;
+  const kept = (await handle.describe()).memo?.[RESULT_MEMO] as InstallResult | undefined;
+  if (kept) return kept;
+  if (!lastSeen) throw err;
   return {
     ...lastSeen,
     phase: 'done',
@@ -105,16 +107,20 @@ export async function followInstall(
 ): Promise<InstallResult> {
   let lastSeen: InstallProgress | undefined;
   let settled = false;
+  // A query still in flight when the install ends is cancelled, not left to retry on its own.
+  const inFlight = new AbortController();
   const ended = handle.result().then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );
   void ended.then(() => {
     settled = true;
+    inFlight.abort();
   });
   while (!settled) {
     // Raced with the end: a query waits for a worker, and an install that ended needs none to report.
-    const seen = await Promise.race([handle.query(installProgressQuery).catch(() => undefined), ended.then(() => undefined)]);
+    const query = handle.client.withAbortSignal(inFlight.signal, () => handle.query(installProgressQuery)).catch(() => undefined);
+    const seen = await Promise.race([query, ended.then(() => undefined)]);
     if (seen && !settled) {
       lastSeen = seen;
       onProgress(seen);
@@ -124,5 +130,5 @@ export async function followInstall(
   const end = await ended;
   if ('result' in end) return end.result;
   // An install cancelled before any progress was seen still answers the query once it ended.
-  return resultOfEndedInstall(end.error, lastSeen ?? (await answeredQuery(handle, installProgressQuery)));
+  return resultOfEndedInstall(handle, end.error, lastSeen);
 }

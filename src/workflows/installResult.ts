@@ -51,6 +51,9 @@ export interface InstallResult extends InstallProgress {
 }
 
 /** Failure types the install workflow ends with; the result rides along as the failure's details. */
+/** The memo key a cancelled install keeps its result under (a cancelled workflow returns none). */
+export const RESULT_MEMO = 'vibflowResult';
+
 /** Failure type of a workflow started with input that does not validate (nothing was done). */
 export const INVALID_INPUT_TYPE = 'InvalidInput';
 

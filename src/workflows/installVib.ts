@@ -21,6 +21,7 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -35,6 +36,7 @@ import { HostUnreachable, untilReachable, type UnreachableState } from './reacha
 import type { InstallPlan, InstallState, InstallVibInput } from './installInput';
 import {
   INSTALL_FAILURE_TYPE,
+  RESULT_MEMO,
   SUCCESSFUL_OUTCOMES,
   progressMarkdown,
   type InstallOutcome,
@@ -221,7 +223,9 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
-        finish('cancelled', { reason: 'cancelled by request; vibflow stopped watching, the job may still run on the host' });
+        const result = finish('cancelled', { reason: 'cancelled by request; vibflow stopped watching, the job may still run on the host' });
+        // A cancelled workflow returns nothing: its result rides in the memo for whoever asks later.
+        upsertMemo({ [RESULT_MEMO]: result });
       });
       throw err;
     }

@@ -50,6 +50,7 @@ describe('with Temporal down', () => {
       'rollout abort': { good: ['r1', '--reason', 'x'], bad: [], says: "missing required argument 'rolloutId'" },
       'rollout approve': { good: ['r1'], bad: ['r1', '--bogus'], says: "unknown option '--bogus'" },
       report: { good: ['r1'], bad: ['r1', '--format', 'xml'], says: 'Allowed choices are table, csv, json' },
+      compliance: { good: ['--inventory', inventory, '--vib', 'drv=2.0'], bad: ['--inventory', inventory, '--vib', 'drv=2.0', '--cluster', 'gold'], says: '--cluster: clusters come from vCenter' },
       'schedule create': {
         good: ['--id', 'weekend', '--cron', '0 2 * * 6', ...rolloutStart],
         bad: ['--id', 'weekend', '--cron', '0 2 * * 6', '--timezone', 'Mars/Olympus', ...rolloutStart],
