@@ -21,6 +21,8 @@ export interface BenchTemporal {
   readonly address: string;
   /** Where the figures were measured, for their heading. */
   readonly label: string;
+  /** It outlives the benchmark, so what the benchmark leaves running must be ended. */
+  readonly longLived: boolean;
 }
 
 export interface Stack {
@@ -47,10 +49,17 @@ async function prebuiltBundle(cleanups: (() => Promise<unknown>)[]): Promise<str
 
 async function benchTemporal(cleanups: (() => Promise<unknown>)[]): Promise<BenchTemporal> {
   const address = process.env.VIBFLOW_BENCH_TEMPORAL_ADDRESS;
-  if (address) return { address, label: `Temporal at ${address}` };
+  if (address) return { address, label: `Temporal at ${address}`, longLived: true };
   const server = await startDevServer({ ui: false, log: () => undefined });
   cleanups.push(() => server.stop());
-  return { address: server.address, label: 'dev server' };
+  return { address: server.address, label: 'dev server', longLived: false };
+}
+
+/** Installs longer than the benchmark would otherwise wait on a long-lived server for a worker. */
+async function terminateRunning(client: Client, taskQueue: string): Promise<void> {
+  for await (const workflow of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) {
+    await client.workflow.getHandle(workflow.workflowId, workflow.runId).terminate('benchmark finished').catch(() => undefined);
+  }
 }
 
 export async function withStack<T>(
@@ -80,10 +89,12 @@ export async function withStack<T>(
     }
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+    if (temporal.longLived) cleanups.push(() => terminateRunning(client, taskQueue));
     return await body({
       temporal,
       simulator,
-      client: new Client({ connection }),
+      client,
       taskQueue,
       bundleUri: (name) => `file:///vmfs/volumes/ds1/${name}-${runTag}.zip`,
       ...(bundlePath ? { bundlePath } : {}),
