@@ -4,7 +4,8 @@
  * certificates), bounded response size, and typed errors that never carry the password.
  */
 import { BodyTooLarge, readBoundedBody } from '../http/boundedBody';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { endpointPool } from '../http/endpointPool';
 import { errorCode, errorMessage, requestMayHaveReachedServer, tlsConnector, tlsFailure, TlsOptionsError, type TlsOptions } from '../tls';
 import { decodeResponse } from './decode';
 import { encodeRequest } from './encode';
@@ -75,14 +76,9 @@ export class CimTransport {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.authorization = `Basic ${Buffer.from(`${options.user}:${options.password}`).toString('base64')}`;
-    this.pool = new Pool(url.origin, {
-      connections: options.connections ?? 4,
-      pipelining: 1,
-      // SFCB closes idle connections after 15 s; closing ours first avoids writing into a dead socket.
-      keepAliveTimeout: 4_000,
-      keepAliveMaxTimeout: 10_000,
-      headersTimeout: this.requestTimeoutMs,
-      bodyTimeout: this.requestTimeoutMs,
+    this.pool = endpointPool(url.origin, {
+      connections: options.connections,
+      requestTimeoutMs: this.requestTimeoutMs,
       connect: url.protocol === 'https:' ? this.tlsConnect(options.tls, connectTimeoutMs) : { timeout: connectTimeoutMs },
     });
   }

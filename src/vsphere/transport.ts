@@ -5,7 +5,8 @@
  * carry the password, the cookie or a ticket. Knows SOAP, not what the methods mean.
  */
 import { BodyTooLarge, readBoundedBody } from '../http/boundedBody';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { endpointPool } from '../http/endpointPool';
 import { errorCode, errorMessage, requestMayHaveReachedServer, tlsConnector, tlsFailure, TlsOptionsError, type TlsOptions } from '../tls';
 import { decodeResponse, encodeRequest, type SoapField } from './envelope';
 import { VsphereError, VsphereFault, VsphereHttpError, VsphereProtocolError, VsphereTlsError, VsphereTransportError, VsphereUsageError } from './errors';
@@ -89,16 +90,7 @@ export class SoapTransport {
       if (err instanceof TlsOptionsError) throw new VsphereUsageError('connect', this.host, err.message);
       throw err;
     }
-    this.pool = new Pool(url.origin, {
-      connections: options.connections ?? 4,
-      pipelining: 1,
-      // Closing idle sockets before the server does avoids writing into a dead one.
-      keepAliveTimeout: 4_000,
-      keepAliveMaxTimeout: 10_000,
-      headersTimeout: this.requestTimeoutMs,
-      bodyTimeout: this.requestTimeoutMs,
-      connect,
-    });
+    this.pool = endpointPool(url.origin, { connections: options.connections, requestTimeoutMs: this.requestTimeoutMs, connect });
   }
 
   private parseUrl(raw: string): URL {

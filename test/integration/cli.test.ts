@@ -1,36 +1,17 @@
 /** The `vibflow` command as a user runs it: a real process, its output and its exit status. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { freeLoopbackPort } from '../../src/ops/opsServer';
 import { installWorkflowId } from '../../src/shared/ids';
-import { startSimulator, type Simulator } from '../../src/simulator';
+import { startSimulator } from '../../src/simulator';
+import { useCliStack } from '../support/cliStack';
 import { vibflow } from '../support/commands';
-import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { temporalAddress, testClient, uniqueTaskQueue } from '../support/temporal';
 
 describe('vibflow install and status', () => {
-  let simulator: Simulator;
-  let worker: TestWorker;
-  let dir: string;
-  let inventory: string;
-  const taskQueue = uniqueTaskQueue('cli');
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-cli-'));
-    inventory = path.join(dir, 'inventory.json');
-    simulator = await startSimulator({ hosts: 2, basePort: 0, addressBase: '127.33.0.1', installSeconds: 2, failures: { 'esx-002': 'acceptance' }, inventoryFile: inventory });
-    worker = await startTestWorker({ taskQueue });
-  });
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await simulator?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const temporal = () => ['--address', temporalAddress(), '--task-queue', taskQueue];
-  const common = () => ['--inventory', inventory, ...temporal(), '--poll', '500ms'];
+  const stack = useCliStack('cli', { hosts: 2, basePort: 0, addressBase: '127.33.0.1', installSeconds: 2, failures: { 'esx-002': 'acceptance' } });
+  const common = () => ['--inventory', stack.inventory, ...stack.temporal(), '--poll', '500ms'];
 
   it('--wait --json prints the typed result and exits 0 on success', async () => {
     const run = await vibflow(['install', ...common(), '--host', 'esx-001', '--uri', 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip', '--wait', '--json']);
@@ -48,7 +29,7 @@ describe('vibflow install and status', () => {
     expect(run.stdout).toMatch(/Outcome: failed\n {2}category: acceptance\n {2}reason: .*AcceptanceConfigError/);
 
     const workflowId = installWorkflowId('esx-002', 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip');
-    const status = await vibflow(['status', workflowId, ...temporal()]);
+    const status = await vibflow(['status', workflowId, ...stack.temporal()]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`${workflowId}: FAILED\n   host: esx-002   bundle: file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip\n   phase: done`);
     expect(status.stdout).toMatch(/ {3}Outcome: failed\n {5}category: acceptance\n {5}reason: .*AcceptanceConfigError/);
@@ -64,7 +45,7 @@ describe('vibflow install and status', () => {
     [['--host', 'esx-001', '--uri', BAD_INPUT_BUNDLE, '--thumbprint', 'AB:CD'], 'give either --inventory with --host, or --url and its options, not both (--thumbprint given)'],
     [['--host', 'esx-001'], "required option '--uri <uri>' not specified"],
   ])('exits 2 with a message naming what was typed, starting nothing: %j', async (args, message) => {
-    const run = await vibflow(['install', '--inventory', inventory, ...temporal(), ...args]);
+    const run = await vibflow(['install', '--inventory', stack.inventory, ...stack.temporal(), ...args]);
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toMatch(/pollInterval|bundleUri|unreachableTimeout|expected \w+, received/);
     expect(run.code).toBe(2);
@@ -73,29 +54,29 @@ describe('vibflow install and status', () => {
   });
 
   it('refuses --thumbprint "" with exit 2 and starts nothing', async () => {
-    const host = simulator.inventory.hosts[0];
-    const before = simulator.stats().fleet.installFromUri;
-    const run = await vibflow(['install', '--url', host.url, '--credential', host.credential as string, '--thumbprint', '', '--uri', BAD_INPUT_BUNDLE, ...temporal()]);
+    const host = stack.simulator.inventory.hosts[0];
+    const before = stack.simulator.stats().fleet.installFromUri;
+    const run = await vibflow(['install', '--url', host.url, '--credential', host.credential as string, '--thumbprint', '', '--uri', BAD_INPUT_BUNDLE, ...stack.temporal()]);
     expect(run.stderr).toContain('vibflow: --thumbprint: must not be empty');
     expect(run.code).toBe(2);
-    expect(simulator.stats().fleet.installFromUri).toBe(before);
+    expect(stack.simulator.stats().fleet.installFromUri).toBe(before);
     await expect((await testClient()).workflow.getHandle(installWorkflowId('127.33.0.1', BAD_INPUT_BUNDLE)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('says when a start attaches to the install already running, and status shows it live without undefined', async () => {
     // Its own host with a slower install, so that it is still running when the second start comes.
-    const slowInventory = path.join(dir, 'slow.json');
+    const slowInventory = path.join(stack.dir, 'slow.json');
     const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.33.1.1', installSeconds: 8, inventoryFile: slowInventory });
     try {
       const bundle = 'file:///vmfs/volumes/ds1/attach-1.0.0.zip';
       const workflowId = installWorkflowId('esx-001', bundle);
-      const install = (...more: string[]) => vibflow(['install', '--inventory', slowInventory, '--host', 'esx-001', '--uri', bundle, '--poll', '500ms', ...temporal(), ...more]);
+      const install = (...more: string[]) => vibflow(['install', '--inventory', slowInventory, '--host', 'esx-001', '--uri', bundle, '--poll', '500ms', ...stack.temporal(), ...more]);
       const first = await install();
       expect(first.stdout).toBe(`started ${workflowId}\nfollow it with: vibflow status '${workflowId}'\n`);
       const second = await install('--json');
       expect(JSON.parse(second.stdout)).toMatchObject({ workflowId, attached: true });
 
-      const status = await vibflow(['status', workflowId, ...temporal()]);
+      const status = await vibflow(['status', workflowId, ...stack.temporal()]);
       expect(status.code).toBe(0);
       expect(status.stdout).toMatch(new RegExp(`^${workflowId}: RUNNING\n {3}host: esx-001 {3}bundle: ${bundle}\n {3}phase: \\w+\n {3}percent complete \\d+`));
       expect(status.stdout).not.toContain('undefined');
@@ -113,41 +94,41 @@ describe('vibflow install and status', () => {
   it('says when no worker polls the task queue (status too, within seconds), and cancel refuses an install that has ended', async () => {
     const bundle = 'file:///vmfs/volumes/ds1/no-worker-1.0.0.zip';
     const lonely = uniqueTaskQueue('no-worker');
-    const run = await vibflow(['install', '--inventory', inventory, '--host', 'esx-001', '--uri', bundle, '--address', temporalAddress(), '--task-queue', lonely]);
+    const run = await vibflow(['install', '--inventory', stack.inventory, '--host', 'esx-001', '--uri', bundle, '--address', temporalAddress(), '--task-queue', lonely]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe(`vibflow: no worker polls task queue "${lonely}": nothing moves until one starts (vibflow worker --task-queue ${lonely})\n`);
     const workflowId = installWorkflowId('esx-001', bundle);
     const started = Date.now();
-    const status = await vibflow(['status', workflowId, ...temporal()]);
+    const status = await vibflow(['status', workflowId, ...stack.temporal()]);
     expect(status.stdout).toBe(`${workflowId}: RUNNING\n   no progress yet: no worker answered; is one running on task queue "${lonely}"?\n`);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect((await vibflow(['cancel', workflowId, ...temporal()])).stdout).toBe(`cancellation requested for ${workflowId}\n`);
+    expect((await vibflow(['cancel', workflowId, ...stack.temporal()])).stdout).toBe(`cancellation requested for ${workflowId}\n`);
 
     const done = 'file:///vmfs/volumes/ds1/done-1.0.0.zip';
     expect((await vibflow(['install', ...common(), '--host', 'esx-001', '--uri', done, '--wait'])).code).toBe(0);
     const ended = installWorkflowId('esx-001', done);
-    const refused = await vibflow(['cancel', ended, ...temporal()]);
+    const refused = await vibflow(['cancel', ended, ...stack.temporal()]);
     expect(refused.stderr).toBe(`vibflow: ${ended} has ended (COMPLETED): vibflow status ${ended}\n`);
     expect(refused.code).toBe(2);
   });
 
   it('status of an id that is neither an install nor a rollout exits 2', async () => {
-    const run = await vibflow(['status', 'no-such-thing', ...temporal()]);
+    const run = await vibflow(['status', 'no-such-thing', ...stack.temporal()]);
     expect(run.stderr).toBe('vibflow: no install or rollout "no-such-thing" in namespace default\n');
     expect(run.code).toBe(2);
   });
 
   it('a host that does not answer fails as unreachable after --unreachable-timeout, showing attempts and the last error meanwhile', async () => {
     const [port1, port2] = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const { user, credential, tls } = simulator.inventory.hosts[0];
-    const unreachable = path.join(dir, 'unreachable.json');
+    const { user, credential, tls } = stack.simulator.inventory.hosts[0];
+    const unreachable = path.join(stack.dir, 'unreachable.json');
     await writeFile(unreachable, JSON.stringify({ version: 1, hosts: [
       { name: 'closed-1', url: `https://127.0.0.1:${port1}`, user, credential, tls },
       { name: 'closed-2', url: `https://127.0.0.1:${port2}`, user, credential, tls },
     ] }));
     const bundle = 'file:///vmfs/volumes/ds1/c.zip';
     const install = (host: string, ...more: string[]) =>
-      vibflow(['install', '--inventory', unreachable, '--host', host, '--uri', bundle, '--unreachable-timeout', '15s', '--wait', ...temporal(), ...more], { timeoutMs: 90_000 });
+      vibflow(['install', '--inventory', unreachable, '--host', host, '--uri', bundle, '--unreachable-timeout', '15s', '--wait', ...stack.temporal(), ...more], { timeoutMs: 90_000 });
 
     const started = Date.now();
     const [json, text, status] = await Promise.all([
@@ -155,7 +136,7 @@ describe('vibflow install and status', () => {
       install('closed-2'),
       (async () => {
         await new Promise((resolve) => setTimeout(resolve, 6_000));
-        return vibflow(['status', installWorkflowId('closed-1', bundle), ...temporal()]);
+        return vibflow(['status', installWorkflowId('closed-1', bundle), ...stack.temporal()]);
       })(),
     ]);
     expect((Date.now() - started) / 1000).toBeLessThan(60);

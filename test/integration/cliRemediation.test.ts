@@ -3,56 +3,36 @@
  * `vibflow hosts`, `vibflow compliance`, `rollout --dry-run` and `rollout --remediate`, with the
  * simulator's own counters as the ground truth and the exit codes the README promises.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { rolloutHandle, rolloutResult } from '../../src/api/rollouts';
 import { rolloutWorkflowId } from '../../src/shared/ids';
-import { startSimulator, type Simulator } from '../../src/simulator';
+import { useCliStack } from '../support/cliStack';
 import { startLikeUiForm, vibflow } from '../support/commands';
-import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { temporalAddress, testClient } from '../support/temporal';
 
 const BUNDLE = 'file:///vmfs/volumes/ds1/drv-2.0.zip';
 
 describe('remediation from the vibflow CLI', () => {
-  let simulator: Simulator;
-  let worker: TestWorker;
-  let dir: string;
-  let inventory: string;
-  const taskQueue = uniqueTaskQueue('cli-remediate');
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-cli-remediate-'));
-    inventory = path.join(dir, 'v.json');
-    simulator = await startSimulator({ hosts: 4, basePort: 0, addressBase: '127.53.0.1', installSeconds: 2, inventoryFile: inventory, vcenter: { clusters: 2, rebootSeconds: 2 } });
-    worker = await startTestWorker({ taskQueue });
-  }, 180_000);
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await simulator?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const temporal = () => ['--address', temporalAddress(), '--task-queue', taskQueue];
+  const stack = useCliStack('cli-remediate', { hosts: 4, basePort: 0, addressBase: '127.53.0.1', installSeconds: 2, vcenter: { clusters: 2, rebootSeconds: 2 } }, 180_000);
 
   it('vibflow hosts lists what vCenter has, from an inventory or from flags, and refuses a cluster it does not have', async () => {
-    const listed = await vibflow(['hosts', '--inventory', inventory, '--json']);
+    const listed = await vibflow(['hosts', '--inventory', stack.inventory, '--json']);
     expect(listed.code).toBe(0);
     const hosts = JSON.parse(listed.stdout) as { name: string; cluster: string; connectionState: string; cimUrl: string }[];
     expect(hosts.map((h) => [h.name, h.cluster, h.connectionState])).toEqual([
       ['esx-001', 'cluster-1', 'connected'], ['esx-002', 'cluster-1', 'connected'], ['esx-003', 'cluster-2', 'connected'], ['esx-004', 'cluster-2', 'connected'],
     ]);
-    expect(hosts[0].cimUrl).toBe(simulator.hosts[0].url);
+    expect(hosts[0].cimUrl).toBe(stack.simulator.hosts[0].url);
 
-    const { vcenter } = simulator.vcenterInventory!;
+    const { vcenter } = stack.simulator.vcenterInventory!;
     const flags = ['--vcenter', vcenter.url, '--user', vcenter.user, '--credential', vcenter.credential];
     const byFlags = await vibflow(['hosts', ...flags, '--thumbprint', vcenter.tls!.thumbprint!, '--cluster', 'cluster-2']);
     expect(byFlags.code).toBe(0);
     expect(byFlags.stdout).toMatch(/esx-003 +cluster-2 +connected +no +8\.0\.2/);
     expect(byFlags.stdout).not.toContain('esx-001');
 
-    const unknown = await vibflow(['hosts', '--inventory', inventory, '--cluster', 'gold']);
+    const unknown = await vibflow(['hosts', '--inventory', stack.inventory, '--cluster', 'gold']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--cluster: cluster "gold" does not exist in vCenter 127\.0\.0\.1:\d+; its clusters: cluster-1, cluster-2/);
     const empty = await vibflow(['hosts', ...flags, '--thumbprint', '']);
@@ -64,52 +44,52 @@ describe('remediation from the vibflow CLI', () => {
   });
 
   it('refuses remediation flags that make no sense before anything starts', async () => {
-    const hostList = path.join(dir, 'hosts.json');
-    await writeFile(hostList, JSON.stringify(simulator.inventory));
+    const hostList = path.join(stack.dir, 'hosts.json');
+    await writeFile(hostList, JSON.stringify(stack.simulator.inventory));
     const cases: [string[], string][] = [
-      [['--inventory', inventory, '--reboot', 'always'], '--reboot: only with --remediate'],
+      [['--inventory', stack.inventory, '--reboot', 'always'], '--reboot: only with --remediate'],
       [['--inventory', hostList, '--remediate'], `--remediate: remediation goes through vCenter (maintenance mode, reboot), and ${hostList} names no vCenter`],
       [['--inventory', hostList, '--cluster', 'cluster-1'], '--cluster: clusters come from vCenter'],
-      [['--inventory', inventory, '--remediate', '--reboot-timeout', 'soon'], '--reboot-timeout: "soon" is not a duration'],
-      [['--inventory', inventory, '--remediate', '--vib', '=2.0'], '--vib'],
+      [['--inventory', stack.inventory, '--remediate', '--reboot-timeout', 'soon'], '--reboot-timeout: "soon" is not a duration'],
+      [['--inventory', stack.inventory, '--remediate', '--vib', '=2.0'], '--vib'],
     ];
     for (const [args, message] of cases) {
-      const run = await vibflow(['rollout', '--uri', BUNDLE, ...args, ...temporal()]);
+      const run = await vibflow(['rollout', '--uri', BUNDLE, ...args, ...stack.temporal()]);
       expect([run.code, run.stderr]).toEqual([2, expect.stringContaining(message)]);
     }
-    expect(simulator.stats().fleet.installFromUri).toBe(0);
+    expect(stack.simulator.stats().fleet.installFromUri).toBe(0);
   });
 
   it('checks compliance, dry-runs, remediates one host per cluster, and then finds every host compliant', async () => {
-    const before = await vibflow(['compliance', '--inventory', inventory, '--vib', 'drv=2.0', ...temporal()], { timeoutMs: 120_000 });
+    const before = await vibflow(['compliance', '--inventory', stack.inventory, '--vib', 'drv=2.0', ...stack.temporal()], { timeoutMs: 120_000 });
     expect(before.code).toBe(1);
     expect(before.stdout).toMatch(/esx-001 +cluster-1 +not compliant/);
     expect(before.stdout).toContain('0/4 hosts compliant');
 
-    const dryRun = await vibflow(['rollout', '--inventory', inventory, '--uri', BUNDLE, '--vib', 'drv=2.0', '--remediate', '--dry-run', '--wait', ...temporal()], { timeoutMs: 120_000 });
+    const dryRun = await vibflow(['rollout', '--inventory', stack.inventory, '--uri', BUNDLE, '--vib', 'drv=2.0', '--remediate', '--dry-run', '--wait', ...stack.temporal()], { timeoutMs: 120_000 });
     expect(dryRun.code).toBe(0);
     expect(dryRun.stdout).toMatch(/^started dry run .* on the hosts of vCenter 127\.0\.0\.1:\d+ /m);
     expect(dryRun.stdout).toMatch(/esx-004 +cluster-2 +checked +1 +would-install +drv missing \(want 2\.0\)/);
 
-    const run = await vibflow(['rollout', '--inventory', inventory, '--uri', BUNDLE, '--vib', 'drv=2.0', '--remediate', '--max-per-cluster', '1', '--max-concurrency', '4', '--max-failures', '0', '--poll', '1s', '--wait', '--json', ...temporal()], { timeoutMs: 180_000 });
+    const run = await vibflow(['rollout', '--inventory', stack.inventory, '--uri', BUNDLE, '--vib', 'drv=2.0', '--remediate', '--max-per-cluster', '1', '--max-concurrency', '4', '--max-failures', '0', '--poll', '1s', '--wait', '--json', ...stack.temporal()], { timeoutMs: 180_000 });
     expect([run.code, run.stderr]).toEqual([0, '']);
     const result = JSON.parse(run.stdout) as { rows: { host: string; state: string; verified: boolean; bootTimeBefore: string; bootTimeAfter: string }[] };
     expect(result.rows.map((r) => [r.host, r.state, r.verified])).toEqual(['esx-001', 'esx-002', 'esx-003', 'esx-004'].map((h) => [h, 'succeeded', true]));
     for (const row of result.rows) expect(Date.parse(row.bootTimeAfter)).toBeGreaterThan(Date.parse(row.bootTimeBefore));
-    const stats = await simulator.statsWithVcenter();
+    const stats = await stack.simulator.statsWithVcenter();
     for (const host of Object.values(stats.hosts)) expect([host.installFromUri, host.reboots, host.vcenter?.inMaintenanceMode]).toEqual([1, 1, false]);
 
-    const after = await vibflow(['compliance', '--inventory', inventory, '--vib', 'drv=2.0', '--cluster', 'cluster-1', ...temporal()], { timeoutMs: 120_000 });
+    const after = await vibflow(['compliance', '--inventory', stack.inventory, '--vib', 'drv=2.0', '--cluster', 'cluster-1', ...stack.temporal()], { timeoutMs: 120_000 });
     expect(after.code).toBe(0);
     expect(after.stdout).toContain('2/2 hosts compliant');
   });
 
   it("remediates from the UI's Start Workflow form: fleetRollout with the README's JSON, pasted", async () => {
     const rolloutId = `ui-remediate-${Date.now().toString(36)}`;
-    const { vcenter, hosts } = simulator.vcenterInventory!;
+    const { vcenter, hosts } = stack.simulator.vcenterInventory!;
     // The shape the README shows, with the simulator's vCenter and the override of one host's URL.
     const started = await startLikeUiForm({
-      type: 'fleetRollout', taskQueue, workflowId: rolloutWorkflowId(rolloutId), address: temporalAddress(), inputFile: path.join(dir, 'ui-remediation.json'),
+      type: 'fleetRollout', taskQueue: stack.taskQueue, workflowId: rolloutWorkflowId(rolloutId), address: temporalAddress(), inputFile: path.join(stack.dir, 'ui-remediation.json'),
       input: {
         rolloutId,
         fromVcenter: { vcenter, clusters: ['cluster-2'], hosts: ['esx-004'], overrides: hosts },
@@ -122,6 +102,6 @@ describe('remediation from the vibflow CLI', () => {
     expect(started.code).toBe(0);
     const result = await rolloutResult(rolloutHandle(await testClient(), rolloutId));
     expect(result.rows).toEqual([expect.objectContaining({ host: 'esx-004', cluster: 'cluster-2', state: 'succeeded', verified: true, vibs: [{ name: 'drv', expected: '3.0', found: '3.0' }] })]);
-    expect((await simulator.statsWithVcenter()).hosts['esx-004']).toMatchObject({ installFromUri: 2, reboots: 2 });
+    expect((await stack.simulator.statsWithVcenter()).hosts['esx-004']).toMatchObject({ installFromUri: 2, reboots: 2 });
   });
 });

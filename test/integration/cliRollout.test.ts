@@ -3,42 +3,20 @@
  * ids (a running one is never joined, an ended one is reused only when asked), and steering with
  * a reason for every verb.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { rolloutHandle } from '../../src/api/rollouts';
-import { startSimulator, type Simulator } from '../../src/simulator';
+import { useCliStack } from '../support/cliStack';
 import { vibflow } from '../support/commands';
 import { decodedPayloads } from '../support/secretCanary';
-import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { testClient } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
 
 const BUNDLE = 'file:///vmfs/volumes/ds1/fleet-2.0.0.zip';
 
 describe('vibflow rollout, report and status', () => {
-  let simulator: Simulator;
-  let worker: TestWorker;
-  let dir: string;
-  let inventory: string;
-  const taskQueue = uniqueTaskQueue('cli-rollout');
+  const stack = useCliStack('cli-rollout', { hosts: 6, basePort: 0, addressBase: '127.34.0.1', installSeconds: 2, failures: { 'esx-006': 'space' } });
   const stamp = Date.now().toString(36);
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-cli-'));
-    inventory = path.join(dir, 'inventory.json');
-    simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: '127.34.0.1', installSeconds: 2, failures: { 'esx-006': 'space' }, inventoryFile: inventory });
-    worker = await startTestWorker({ taskQueue });
-  });
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await simulator?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const temporal = () => ['--address', temporalAddress(), '--task-queue', taskQueue];
-  const start = (...args: string[]) => vibflow(['rollout', '--inventory', inventory, '--uri', BUNDLE, '--poll', '500ms', ...args, ...temporal()], { timeoutMs: 120_000 });
+  const start = (...args: string[]) => vibflow(['rollout', '--inventory', stack.inventory, '--uri', BUNDLE, '--poll', '500ms', ...args, ...stack.temporal()], { timeoutMs: 120_000 });
 
   it('runs a rollout to the end, prints the table and how it ended, and exits 1 because one host failed within the budget', async () => {
     const id = `fleet-${stamp}`;
@@ -48,9 +26,9 @@ describe('vibflow rollout, report and status', () => {
     expect(run.stdout).toContain(`started rollout ${id} on 6 hosts (max concurrency 3, failure budget 1, canary 1)`);
     expect(run.stdout).toMatch(/esx-006 +failed +1 +failed +\[InstallationError\]/);
     expect(run.stdout).toContain(`rollout ${id}: 6/6 done: 5 succeeded, 1 failed\nended: completed (completed-with-failures)\n`);
-    expect(simulator.stats().fleet.peakConcurrentJobs).toBeLessThanOrEqual(3);
+    expect(stack.simulator.stats().fleet.peakConcurrentJobs).toBeLessThanOrEqual(3);
 
-    const csv = await vibflow(['report', id, '--format', 'csv', ...temporal()]);
+    const csv = await vibflow(['report', id, '--format', 'csv', ...stack.temporal()]);
     expect(csv.code).toBe(0);
     const lines = csv.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('host,state,attempt,outcome,error');
@@ -59,15 +37,15 @@ describe('vibflow rollout, report and status', () => {
 
     // Both the bare id and the workflow id, in text and in JSON, with nothing undefined.
     for (const given of [id, `vibflow-rollout:${id}`]) {
-      const status = await vibflow(['status', given, ...temporal()]);
+      const status = await vibflow(['status', given, ...stack.temporal()]);
       expect(status.code).toBe(0);
       expect(status.stdout).toBe(
         `vibflow-rollout:${id}: COMPLETED\n   rollout ${id}: 6/6 done: 5 succeeded, 1 failed\n   ended: completed (completed-with-failures)\n` +
-          `   failed: esx-006 (attempt 1): ${JSON.parse((await vibflow(['report', id, '--format', 'json', ...temporal()])).stdout).rows[5].error}\n` +
+          `   failed: esx-006 (attempt 1): ${JSON.parse((await vibflow(['report', id, '--format', 'json', ...stack.temporal()])).stdout).rows[5].error}\n` +
           `   every host: vibflow report ${id}\n`,
       );
     }
-    const json = JSON.parse((await vibflow(['status', id, '--json', ...temporal()])).stdout);
+    const json = JSON.parse((await vibflow(['status', id, '--json', ...stack.temporal()])).stdout);
     expect(json).toMatchObject({ kind: 'rollout', status: 'COMPLETED', reason: 'completed', outcome: 'completed-with-failures', totals: { succeeded: 5, failed: 1 } });
   });
 
@@ -88,8 +66,8 @@ describe('vibflow rollout, report and status', () => {
     expect(reused.code).toBe(0);
     expect(reused.stdout).toContain(`the earlier rollout under this id: vibflow report ${id} --run ${runId}\n`);
 
-    const latest = JSON.parse((await vibflow(['report', id, '--format', 'json', ...temporal()])).stdout);
-    const earlier = JSON.parse((await vibflow(['report', id, '--run', runId, '--format', 'json', ...temporal()])).stdout);
+    const latest = JSON.parse((await vibflow(['report', id, '--format', 'json', ...stack.temporal()])).stdout);
+    const earlier = JSON.parse((await vibflow(['report', id, '--run', runId, '--format', 'json', ...stack.temporal()])).stdout);
     expect(latest.rows.map((r: { host: string }) => r.host)).toEqual(['esx-003']);
     expect(earlier.rows.map((r: { host: string }) => r.host)).toEqual(['esx-001', 'esx-002']);
   });
@@ -101,7 +79,7 @@ describe('vibflow rollout, report and status', () => {
     expect(run.stdout).toMatch(/esx-004 +skipped +0/);
     expect(run.stdout).toContain('ended: failure-budget-exceeded (failed)');
     expect(run.code).toBe(1);
-    const csv = await vibflow(['report', id, '--format', 'csv', ...temporal()]);
+    const csv = await vibflow(['report', id, '--format', 'csv', ...stack.temporal()]);
     expect(csv.stdout.trimEnd().split('\n').at(-1)).toBe('(rollout),failure-budget-exceeded,,failed,');
   });
 
@@ -114,32 +92,13 @@ describe('vibflow rollout, report and status', () => {
 });
 
 describe('steering a rollout from the command line', () => {
-  let simulator: Simulator;
-  let worker: TestWorker;
-  let dir: string;
-  let inventory: string;
-  const taskQueue = uniqueTaskQueue('cli-steer');
+  const stack = useCliStack('cli-steer', { hosts: 5, basePort: 0, addressBase: '127.35.0.1', installSeconds: 3 });
   const id = `steer-${Date.now().toString(36)}`;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-cli-'));
-    inventory = path.join(dir, 'inventory.json');
-    simulator = await startSimulator({ hosts: 5, basePort: 0, addressBase: '127.35.0.1', installSeconds: 3, inventoryFile: inventory });
-    worker = await startTestWorker({ taskQueue });
-  });
-
-  afterAll(async () => {
-    await worker?.shutdown();
-    await simulator?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const temporal = () => ['--address', temporalAddress(), '--task-queue', taskQueue];
-  const steer = (verb: string, reason: string) => vibflow(['rollout', verb, id, '--reason', reason, ...temporal()]);
-  const phase = async () => JSON.parse((await vibflow(['status', id, '--json', ...temporal()])).stdout).phase as string;
+  const steer = (verb: string, reason: string) => vibflow(['rollout', verb, id, '--reason', reason, ...stack.temporal()]);
+  const phase = async () => JSON.parse((await vibflow(['status', id, '--json', ...stack.temporal()])).stdout).phase as string;
 
   it('takes --reason on every verb, prints the phase after each change, keeps the reasons, and ends aborted with its reason', async () => {
-    const args = ['rollout', '--inventory', inventory, '--uri', BUNDLE, '--id', id, '--canary', '1', '--approve-after-canary', '--max-concurrency', '1', '--poll', '500ms', ...temporal()];
+    const args = ['rollout', '--inventory', stack.inventory, '--uri', BUNDLE, '--id', id, '--canary', '1', '--approve-after-canary', '--max-concurrency', '1', '--poll', '500ms', ...stack.temporal()];
     const started = await vibflow(args);
     expect(started.stdout).toContain(`started rollout ${id} on 5 hosts`);
     expect(started.stdout).toContain(`follow it with: vibflow report ${id}\n`);
@@ -158,11 +117,11 @@ describe('steering a rollout from the command line', () => {
     expect((await steer('abort', 'change freeze')).stdout).toMatch(new RegExp(`^${id}: abort accepted; phase now (draining|done)\n$`));
 
     await waitFor(async () => (await phase()) === 'done', 'the rollout to end', 60_000, 1_000);
-    const table = await vibflow(['report', id, ...temporal()]);
+    const table = await vibflow(['report', id, ...stack.temporal()]);
     expect(table.stdout).toContain('ended: aborted (aborted): change freeze\n');
-    const csv = await vibflow(['report', id, '--format', 'csv', ...temporal()]);
+    const csv = await vibflow(['report', id, '--format', 'csv', ...stack.temporal()]);
     expect(csv.stdout.trimEnd().split('\n').at(-1)).toBe('(rollout),aborted,,aborted,change freeze');
-    const status = await vibflow(['status', id, ...temporal()]);
+    const status = await vibflow(['status', id, ...stack.temporal()]);
     expect(status.stdout).toContain('   ended: aborted (aborted): change freeze\n');
 
     const history = decodedPayloads(historyToJSON(await rolloutHandle(await testClient(), id).fetchHistory())).join('\n');
