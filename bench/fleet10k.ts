@@ -89,7 +89,7 @@ async function historyPerRun(client: Client, workflowId: string, firstRunId: str
 }
 
 async function main(): Promise<void> {
-  const [hosts = 10_000, concurrency = 200, installSeconds = 20, pollSeconds = 3] = process.argv.slice(2).map(Number);
+  const [hosts = 10_000, concurrency = 400, installSeconds = 20, pollSeconds = 10] = process.argv.slice(2).map(Number);
   const work = await mkdtemp(path.join(os.tmpdir(), 'vibflow-fleet10k-'));
   // PostgreSQL runs as its own user and must reach its data directory inside.
   await chmod(work, 0o755);
