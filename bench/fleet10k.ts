@@ -7,7 +7,7 @@
  * memory. With VIBFLOW_BENCH_TEMPORAL_ADDRESS it uses that Temporal instead (no database figure).
  * Usage: npm run bench -- fleet10k, or node ... bench/fleet10k.ts [hosts] [concurrency] [installSeconds] [poll]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,44 +20,15 @@ import { DB_USER, findPostgres, postgresPassword } from '../src/devserver/cluste
 import { startSimulator } from '../src/simulator';
 import { writeWorkflowBundle } from '../src/workflowBundle';
 import { freeClusterPorts } from '../test/support/cluster';
+import { spawnWorkerProcess, type WorkerProcess } from '../test/support/workerProcess';
 import { printFigures } from './figures';
 
-const BIN = path.resolve(__dirname, '../bin/vibflow.js');
 const WORKERS = 2;
 
 /** Peak resident memory of a process, from the kernel's own high-water mark. */
 function peakRssMb(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
-}
-
-/** A worker process, and when it is ready: it logs "vibflow worker ready" (the rest of its log is dropped). */
-function spawnWorker(address: string, taskQueue: string, bundle: string): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', taskQueue, '--log-format', 'json'], {
-    env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: bundle },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`worker not ready in 60 s: ${output}`)), 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4_000);
-      if (output.includes('vibflow worker ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${output}`)));
-  });
-  return { child, ready };
-}
-
-function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /** pg_database_size of Temporal's two databases, in MB. */
@@ -113,10 +84,12 @@ async function main(): Promise<void> {
     const bundle = path.join(work, 'workflow-bundle.js');
     await writeWorkflowBundle(bundle);
     const taskQueue = `fleet10k-${Date.now().toString(36)}`;
-    const spawned = Array.from({ length: WORKERS }, () => spawnWorker(address as string, taskQueue, bundle));
-    cleanups.push(() => Promise.all(spawned.map(({ child }) => stopWorker(child))));
-    await Promise.all(spawned.map(({ ready }) => ready));
-    const workers = spawned.map(({ child }) => child);
+    const workers: WorkerProcess[] = [];
+    for (let i = 0; i < WORKERS; i++) {
+      const worker = await spawnWorkerProcess({ taskQueue, address, bundlePath: bundle, args: ['--log-format', 'json'] });
+      workers.push(worker);
+      cleanups.push(() => worker.stop());
+    }
 
     const connection = await Connection.connect({ address });
     cleanups.push(() => connection.close());
@@ -148,7 +121,7 @@ async function main(): Promise<void> {
       ['installs completed per minute', (result.totals.succeeded / (wall / 60)).toFixed(0)],
       ['parent runs, history events per run', `${runs.length} runs: ${Math.min(...runs)}-${Math.max(...runs)} events (mean ${(runs.reduce((a, b) => a + b, 0) / runs.length).toFixed(0)})`],
       ['database size at the end', database ? database() : 'not measured (external Temporal)'],
-      ['worker peak memory (RSS)', workers.map((w) => `${peakRssMb(w.pid as number).toFixed(0)} MB`).join(', ')],
+      ['worker peak memory (RSS)', workers.map((w) => `${peakRssMb(w.pid).toFixed(0)} MB`).join(', ')],
     ]);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`cleanup: ${(err as Error).message}\n`));
