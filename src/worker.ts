@@ -22,10 +22,11 @@ export interface VibflowWorkerOptions extends TemporalTarget {
 const MB = 1024 * 1024;
 
 /**
- * The sticky cache's default size, from the heap limit the workflows run under: a cached install
- * holds about 64 KB of it (bench/footprint.ts), where the SDK's default assumes some 1.7 MB and
- * keeps a 256 MB heap to about 60 workflows, so that a worker with 1,000 installs would replay one
- * on every poll. Twice the measured cost, in what a 64 MB reserve leaves.
+ * The sticky cache's default size, from the heap limit the workflows run under, at 128 KB per
+ * cached install above a 64 MB reserve. The SDK's default assumes some 1.7 MB per workflow and
+ * keeps a 256 MB heap to about 60, so that a worker with 1,000 installs would replay one on every
+ * poll. bench/footprint.ts: with a 256 MB heap (about 1,500 here) 1,000 cached installs are served
+ * at full rate; a 128 MB heap holding them all already loses a quarter of the polls to the GC.
  */
 export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
   return Math.max(100, Math.floor((heapLimitBytes / MB - 64) / 0.128));

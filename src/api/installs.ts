@@ -128,7 +128,5 @@ export async function followInstall(
     if (!settled) await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, everyMs).unref())]);
   }
   const end = await ended;
-  if ('result' in end) return end.result;
-  // An install cancelled before any progress was seen still answers the query once it ended.
-  return resultOfEndedInstall(handle, end.error, lastSeen);
+  return 'result' in end ? end.result : resultOfEndedInstall(handle, end.error, lastSeen);
 }

@@ -17,8 +17,8 @@ export const DEFAULTS = {
   unreachableTimeout: '2m',
   /**
    * About 6 history events per poll: 50 polls keep a run near 320 events, which a worker replays
-   * in about 0.2 s when the install is not in its cache (after a restart, or with a cache smaller
-   * than its installs); 500 cost 1.7 s (bench/replayCost.ts).
+   * in about 0.15 s when the install is not in its cache (after a restart, or with a cache smaller
+   * than its installs), at about 2.8 ms per poll (bench/replayCost.ts).
    */
   maxPollsPerRun: 50,
 } as const;

@@ -50,13 +50,13 @@ export interface InstallResult extends InstallProgress {
   readonly changes: SoftwareChanges;
 }
 
-/** Failure types the install workflow ends with; the result rides along as the failure's details. */
 /** The memo key a cancelled install keeps its result under (a cancelled workflow returns none). */
 export const RESULT_MEMO = 'vibflowResult';
 
 /** Failure type of a workflow started with input that does not validate (nothing was done). */
 export const INVALID_INPUT_TYPE = 'InvalidInput';
 
+/** Failure types the install workflow ends with; the result rides along as the failure's details. */
 export const INSTALL_FAILURE_TYPE: Readonly<Partial<Record<InstallOutcome, string>>> = {
   failed: 'InstallFailed',
   'timed-out': 'InstallTimedOut',
