@@ -86,11 +86,9 @@ async function main(): Promise<void> {
   ];
   const rows: [string, string][] = [];
   let reference: Footprint | undefined;
-  let label = '';
   for (const setup of setups) {
     const f = await measure(setup, installs, pollSeconds, windowSeconds);
     reference ??= f;
-    label = f.label;
     rows.push(
       [`${setup.name}: RSS idle / peak / end of window`, `${[f.idleRss, f.peakRss, f.endRss].map((b) => (b / MB).toFixed(0)).join(' / ')} MB (target <= 400 MB)`],
       [`${setup.name}: polls served`, `${f.pollsPerSecond.toFixed(1)}/s of ${(installs / pollSeconds).toFixed(0)}/s asked`],
@@ -98,7 +96,7 @@ async function main(): Promise<void> {
       [`${setup.name}: peak RSS, throughput against the first`, `${(f.peakRss / reference.peakRss).toFixed(2)}x, ${(f.pollsPerSecond / reference.pollsPerSecond).toFixed(2)}x (target >= 0.95x)`],
     );
   }
-  printFigures(`worker footprint: ${installs} concurrent installs, ${pollSeconds} s polls, ${windowSeconds} s window (${label}); heap limits: NODE_OPTIONS='${WORKER_NODE_OPTIONS}'`, rows);
+  printFigures(`worker footprint: ${installs} concurrent installs, ${pollSeconds} s polls, ${windowSeconds} s window (${reference?.label}); heap limits: NODE_OPTIONS='${WORKER_NODE_OPTIONS}'`, rows);
 }
 
 main().catch((err) => {

@@ -34,12 +34,12 @@ async function historyOf(client: Client, workflowId: string, runId?: string): Pr
 export async function slotTimes(client: Client, rolloutWorkflowId: string, stats: SimulatorStats): Promise<SlotTimes> {
   const parent = await historyOf(client, rolloutWorkflowId);
   const decidedAt = new Map<string, number>();
-  const heardAt: [string, number][] = [];
+  const heardAt = new Map<string, number>();
   for (const event of parent) {
     const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
     if (initiated?.workflowId) decidedAt.set(initiated.workflowId, eventMs(event));
     const completed = event.childWorkflowExecutionCompletedEventAttributes ?? event.childWorkflowExecutionFailedEventAttributes;
-    if (completed?.workflowExecution?.workflowId) heardAt.push([completed.workflowExecution.workflowId, eventMs(event)]);
+    if (completed?.workflowExecution?.workflowId) heardAt.set(completed.workflowExecution.workflowId, eventMs(event));
   }
   const phases: SlotTimes = SLOT_PHASES.map(() => []);
   for (const [childId, decided] of decidedAt) {
@@ -48,7 +48,7 @@ export async function slotTimes(client: Client, rolloutWorkflowId: string, stats
     const hostName = host ? (JSON.parse(Buffer.from(host.data ?? new Uint8Array()).toString()) as { host: { name: string } }).host.name : '';
     const job = stats.hosts[hostName]?.jobs[0];
     const startScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'startInstall');
-    const heard = heardAt.find(([id]) => id === childId)?.[1];
+    const heard = heardAt.get(childId);
     const lastPollDue = [...events].reverse().find((e) => e.timerFiredEventAttributes);
     if (!job || !startScheduled || !lastPollDue || heard === undefined) continue;
     const marks = [decided, eventMs(events[0]), eventMs(startScheduled), job.startedAt, job.endedAt, eventMs(lastPollDue), eventMs(events[events.length - 1]), heard];
@@ -56,7 +56,7 @@ export async function slotTimes(client: Client, rolloutWorkflowId: string, stats
   }
   // A slot passes to the next host in the workflow task that hears of a completion: pair the
   // k-th completion heard with the k-th start decided after the first one was heard.
-  const heardTimes = heardAt.map(([, at]) => at).sort((a, b) => a - b);
+  const heardTimes = [...heardAt.values()].sort((a, b) => a - b);
   const laterDecisions = [...decidedAt.values()].filter((at) => at >= heardTimes[0]).sort((a, b) => a - b);
   laterDecisions.forEach((decided, k) => phases[SLOT_PHASES.length - 1].push((decided - heardTimes[k]) / 1000));
   return phases;
