@@ -108,16 +108,19 @@ export async function followInstall(
   let lastSeen: InstallProgress | undefined;
   let settled = false;
   // A query still in flight when the install ends is cancelled, not left to retry on its own.
-  const inFlight = new AbortController();
+  // One controller per query: each call adds a listener to its signal, one shared signal would
+  // collect a listener per poll for as long as the install runs.
+  let inFlight: AbortController | undefined;
   const ended = handle.result().then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );
   void ended.then(() => {
     settled = true;
-    inFlight.abort();
+    inFlight?.abort();
   });
   while (!settled) {
+    inFlight = new AbortController();
     // Raced with the end: a query waits for a worker, and an install that ended needs none to report.
     const query = handle.client.withAbortSignal(inFlight.signal, () => handle.query(installProgressQuery)).catch(() => undefined);
     const seen = await Promise.race([query, ended.then(() => undefined)]);

@@ -148,6 +148,8 @@ describe('vibflow install and status', () => {
 
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(new RegExp(`host not answering, attempt 1: .*ECONNREFUSED 127\\.0\\.0\\.1:${port2}`));
+    // Followed for some 20 s, one progress query a second: nothing accumulates per query.
+    expect(text.stderr).not.toContain('MaxListenersExceededWarning');
     expect(text.stdout).toMatch(/Outcome: failed\n {2}category: unreachable\n {2}reason: closed-2 did not answer/);
 
     expect(status.stdout).toContain(': RUNNING');
