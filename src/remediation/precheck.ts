@@ -6,7 +6,8 @@ import { allSatisfied, checkVibs, type ExpectedVib, type VibPresence } from '../
 import type { SoftwareItem } from '../esxi/model';
 import type { HostState, TaskInfo } from '../vsphere/model';
 
-export type PrecheckVerdict = 'ready' | 'already-compliant' | 'blocked' | 'skip';
+/** `reboot-pending`: the host has the VIBs, but they are not active until it reboots (summary.rebootRequired). */
+export type PrecheckVerdict = 'ready' | 'already-compliant' | 'reboot-pending' | 'blocked' | 'skip';
 
 export interface VcenterFacts {
   readonly state: HostState;
@@ -52,6 +53,8 @@ export interface PrecheckReport {
 export const SOFTWARE_UPDATE_HINT =
   'ESXi 6.5 and later need the CIM software-update provider VIB installed and the CIM service enabled (esxcli system wbem set --enable true)';
 
+export const REBOOT_PENDING_REASON = 'installed, reboot pending: the VIBs are on the host but not active until it reboots (vCenter: summary.rebootRequired)';
+
 const TASK_LABEL = /EnterMaintenanceMode|ExitMaintenanceMode|Reboot|Shutdown/i;
 
 /** The offline-bundle rule InstallFromURI enforces on ESXi, said before anything is touched. */
@@ -83,6 +86,7 @@ export function precheckVerdict(facts: PrecheckFacts): PrecheckReport {
   const bundle = facts.bundleUri ? bundleProblem(facts.bundleUri) : null;
   if (bundle) reasons.push(bundle);
   if (reasons.length) return report('blocked', reasons);
-  // VIBs in place but waiting for a reboot (e.g. an earlier remediation failed at the reboot) are not done yet.
-  return report(allSatisfied(vibs) && !state?.rebootRequired ? 'already-compliant' : 'ready');
+  if (!allSatisfied(vibs)) return report('ready');
+  // VIBs in place but waiting for a reboot (e.g. an earlier run with --reboot never) are not done yet.
+  return state?.rebootRequired ? report('reboot-pending', [REBOOT_PENDING_REASON]) : report('already-compliant');
 }

@@ -4,6 +4,10 @@
  * window with a cutoff, host retries, a limit per vCenter cluster, and pause/resume/abort/approve
  * updates. Hosts come inline or from a vCenter, read by an activity when the rollout starts. A
  * dry run runs only the pre-check on every host. Continues-as-new between pages of hosts.
+ *
+ * The story, top to bottom: begin (validate, read the first page) -> run the hosts (the loop that
+ * starts, watches and ends them) -> end (the result, or a failure that carries it). A rollout that
+ * fails outside its hosts says why in its current details, as every other ending does.
  */
 import {
   ActivityFailure,
@@ -11,6 +15,7 @@ import {
   CancellationScope,
   CancelledFailure,
   ChildWorkflowFailure,
+  ContinueAsNew,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   condition,
@@ -28,25 +33,27 @@ import {
 import type * as activities from '../activities';
 import type { FleetSource } from '../activities/fleet';
 import type { FleetHost, FleetPage } from '../inventory/fleetPages';
-import { VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID, VIBFLOW_HOST } from '../shared/searchAttributes';
+import { pickNextHosts } from '../rollout/hostPicking';
+import { resolveLimits } from '../shared/countOrPercent';
+import { VIBFLOW_HOST, VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
 import { checkRolloutInput, validated } from './inputCheck';
 import type { InstallVibInput } from './installInput';
-import type { InstallResult } from './installResult';
+import { INVALID_INPUT_TYPE, type InstallResult } from './installResult';
 import { installVib } from './installVib';
 import { untilReachable } from './reachability';
 import { remediateHost } from './remediateHost';
 import type { RemediateHostInput } from './remediationInput';
 import type { RemediationResult } from './remediationResult';
-import { resolveLimits } from '../shared/countOrPercent';
 import type { FleetRolloutInput, RolloutPlan } from './rolloutInput';
 import {
-  rolloutMarkdown,
   addTotals,
   NO_TOTALS,
+  rolloutMarkdown,
   totalsOf,
   type CheckVerdict,
   type HostRow,
   type RolloutEndReason,
+  type RolloutFailure,
   type RolloutPhase,
   type RolloutProgress,
   type RolloutResult,
@@ -59,6 +66,11 @@ export const pauseUpdate = defineUpdate<RolloutProgress>('pause');
 export const resumeUpdate = defineUpdate<RolloutProgress>('resume');
 export const abortUpdate = defineUpdate<RolloutProgress, [reason: string]>('abort');
 export const approveUpdate = defineUpdate<RolloutProgress>('approve');
+
+/** Failure type of a rollout that ended early (budget, window, abort); its result rides along. */
+export const ROLLOUT_NOT_SUCCEEDED_TYPE = 'RolloutNotSucceeded';
+/** Failure type of a rollout whose hosts could not be read (vCenter unreachable, login refused...). */
+export const HOST_SOURCE_UNAVAILABLE_TYPE = 'HostSourceUnavailable';
 
 const { loadFleetPage } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5m',
@@ -125,7 +137,10 @@ async function readPage(source: FleetSource, after: string | null, limit: number
     if (!(err instanceof ActivityFailure)) throw err;
     // vCenter unreachable or refusing the login: the rollout ends naming it, having started nothing new.
     const where = 'vcenter' in source ? 'vCenter' : `the inventory ${source.file.path}`;
-    throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} cannot read its hosts from ${where}: ${err.cause?.message ?? err.message}`, 'HostSourceUnavailable');
+    const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+    // A host or cluster that is not there is bad input and keeps its category; the rest is the source's.
+    const type = cause?.type === INVALID_INPUT_TYPE ? INVALID_INPUT_TYPE : HOST_SOURCE_UNAVAILABLE_TYPE;
+    throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} cannot read its hosts from ${where}: ${err.cause?.message ?? err.message}`, type);
   }
 }
 
@@ -136,142 +151,217 @@ function endedChild<T>(err: unknown): T | undefined {
 }
 
 function remediationRow(result: RemediationResult): Partial<HostRow> {
+  const failedOrSkipped = result.outcome === 'failed' || result.outcome === 'skipped' || result.outcome === 'cancelled';
   return {
     outcome: result.outcome,
     step: result.step,
+    maintenance: result.maintenance,
     maintenanceEnteredAt: result.maintenanceEnteredAt,
     maintenanceExitedAt: result.maintenanceExitedAt,
+    ...(result.maintenanceAttempts > 1 ? { maintenanceAttempts: result.maintenanceAttempts } : {}),
+    // Every row says whether its host is in maintenance mode at the end, and why.
+    inMaintenanceMode: result.inMaintenanceMode,
+    ...(result.inMaintenanceMode ? { maintenanceNote: result.maintenanceNote } : {}),
+    ...(result.rebootPending ? { rebootPending: true } : {}),
     bootTimeBefore: result.bootTimeBefore,
     bootTimeAfter: result.bootTimeAfter,
     verified: result.verified,
     vibs: result.vibs,
     ...(result.install ? { percent: result.install.percent, jobStatus: result.install.jobStatus } : {}),
-    ...(result.reason && (result.outcome === 'failed' || result.outcome === 'skipped' || result.outcome === 'cancelled') ? { error: result.reason } : {}),
+    ...(result.reason && failedOrSkipped ? { error: result.reason } : {}),
   };
 }
 
-export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<RolloutResult> {
-  const { resume: carried, ...request } = input;
-  // Steering handlers are registered before the first await, so an update or query that arrives
-  // while the input is being validated finds them; until then the plan is unknown.
-  let knownPlan: RolloutPlan | undefined;
-  const rows = new Map<string, HostRow>((carried?.rows ?? []).map((r) => [r.host, r]));
-  const retryAt = new Map<string, number>(Object.entries(carried?.retryAt ?? {}));
-  let canaryBatch = carried?.canaryBatch ?? 0;
-  let canaryStarted = false;
-  let approved = carried?.approved ?? false;
-  let paused = carried?.paused ?? false;
-  let abortReason: string | undefined;
-  let done = false;
-  let changed = false;
-  let phase: RolloutPhase = 'starting'; // until the plan is known
-  const runs = (carried?.runs ?? 0) + 1;
-  const inFlight = new Map<string, Promise<void>>();
-  const children = new CancellationScope();
-  let startedThisRun = 0;
+/** A dry run's verdict from the pre-check's. */
+const VERDICTS: Readonly<Record<string, CheckVerdict>> = {
+  ready: 'would-install',
+  skip: 'skipped',
+  'already-compliant': 'already-compliant',
+  'reboot-pending': 'reboot-pending',
+  blocked: 'blocked',
+};
 
-  let paging: Paging | undefined = carried?.paging;
-  const progress = (): RolloutProgress => {
-    const current = [...rows.values()];
-    if (!paging) return { rolloutId: knownPlan?.rolloutId ?? String(request.rolloutId), phase, paused, totals: totalsOf(current), rows: current, runs };
-    // Hosts the source has not handed out yet are pending, or skipped once the rollout has ended.
-    const seen = addTotals(paging.finished, totalsOf(current));
-    const unread = Math.max(0, paging.total - seen.hosts);
-    const totals = { ...seen, hosts: seen.hosts + unread, ...(done ? { skipped: seen.skipped + unread } : { pending: seen.pending + unread }) };
-    return { rolloutId: knownPlan?.rolloutId ?? String(request.rolloutId), phase, paused, totals, rows: [...paging.failures, ...current], runs };
-  };
-  const wake = () => {
-    changed = true;
-  };
-  const awaitingApproval = () =>
-    knownPlan !== undefined && knownPlan.approveAfterCanary && canaryBatch >= knownPlan.canary.length && knownPlan.canary.length > 0 && !approved;
-  const setPhase = (next: RolloutPhase) => {
-    if (next === phase) return;
-    phase = next;
-    upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: next }]);
-  };
+/** What a failure that ended the rollout outside its hosts was, in words and with its category. */
+function rolloutFailureOf(err: unknown): RolloutFailure {
+  const failure = err instanceof ActivityFailure || err instanceof ChildWorkflowFailure ? err.cause : err;
+  if (failure instanceof ApplicationFailure) return { category: failure.type ?? 'error', message: failure.message };
+  return { category: 'error', message: failure instanceof Error ? failure.message : String(failure) };
+}
 
-  setHandler(rolloutProgressQuery, progress);
-  const refuseWhenDone = () => {
-    if (done) throw new Error('the rollout has ended');
-  };
-  setHandler(pauseUpdate, () => ((paused = true), wake(), progress()), {
-    validator: () => {
-      refuseWhenDone();
-      if (paused) throw new Error('the rollout is already paused');
-    },
-  });
-  setHandler(resumeUpdate, () => ((paused = false), wake(), progress()), {
-    validator: () => {
-      refuseWhenDone();
-      if (!paused) throw new Error('the rollout is not paused');
-    },
-  });
-  setHandler(abortUpdate, (reason: string) => ((abortReason = reason || 'aborted by request'), wake(), progress()), {
-    validator: (_reason: string) => {
-      refuseWhenDone();
-      if (abortReason) throw new Error('the rollout is already aborting');
-    },
-  });
-  setHandler(approveUpdate, () => ((approved = true), wake(), progress()), {
-    validator: () => {
-      refuseWhenDone();
-      if (!awaitingApproval()) throw new Error('the rollout is not waiting for approval (approve comes after the canary batches)');
-    },
-  });
-  setHandler(hostStepSignal, ({ host, step }) => {
-    const row = rows.get(host);
-    if (row?.state === 'running') rows.set(host, { ...row, step });
-    wake();
-  });
+/** One run of a rollout: its rows, its steering, and the loop that moves its hosts. */
+class Rollout {
+  readonly request: FleetRolloutInput;
+  private readonly carried: RolloutCarry | undefined;
+  /** Unknown until the input is validated; steering that arrives before then finds the handlers. */
+  plan: RolloutPlan | undefined;
+  readonly rows: Map<string, HostRow>;
+  readonly retryAt: Map<string, number>;
+  readonly hosts = new Map<string, FleetHost>();
+  canaryBatch: number;
+  canaryStarted = false;
+  approved: boolean;
+  paused: boolean;
+  abortReason: string | undefined;
+  done = false;
+  changed = false;
+  phase: RolloutPhase = 'starting';
+  readonly runs: number;
+  readonly inFlight = new Map<string, Promise<void>>();
+  readonly children = new CancellationScope();
+  startedThisRun = 0;
+  paging: Paging | undefined;
+  startMs = 0;
+  limits = { maxConcurrency: 1, maxFailures: 0 };
 
-  const startMs = carried?.windowStartMs ?? windowStart();
-  // A continued run re-reads its input; whether the window had passed was checked when it began.
-  let plan: RolloutPlan = await validated(checkRolloutInput({
-    input: request, nowMs: Date.now(), windowStartMs: startMs, windowMayHavePassed: carried !== undefined,
-  }));
-  // A schedule appends the scheduled time to the workflow id; each run is its own rollout then.
-  const workflowId = workflowInfo().workflowId;
-  const idPrefix = 'vibflow-rollout:';
-  if (workflowId.startsWith(idPrefix) && workflowId !== `${idPrefix}${plan.rolloutId}`) plan = { ...plan, rolloutId: workflowId.slice(idPrefix.length) };
-  knownPlan = plan;
-
-  // Inline hosts are in the input of every run; hosts read from a source travel in the carry.
-  const vcenter = plan.source && 'vcenter' in plan.source ? plan.source.vcenter : undefined;
-  const hosts = new Map<string, FleetHost>();
-  const addHosts = (page: Pick<FleetPage, 'hosts' | 'skipped'>) => {
-    for (const h of page.hosts) {
-      hosts.set(h.target.name, h);
-      rows.set(h.target.name, { host: h.target.name, state: 'pending', attempt: 0, ...(vcenter ? { cluster: h.cluster } : {}) });
-    }
-    for (const s of page.skipped) rows.set(s.name, { host: s.name, state: 'skipped', attempt: 0, ...(vcenter ? { cluster: s.cluster } : {}), error: s.reason });
-  };
-  const loadPage = async (limit: number) => {
-    const current = paging as Paging;
-    const page = await readPage(plan.source as FleetSource, current.cursor, limit, plan.rolloutId);
-    addHosts(page);
-    paging = { ...current, cursor: page.cursor, more: page.more, total: page.total };
-  };
-  const inlineFleet = () => plan.hosts.map((target): FleetHost => ({ target, hostRef: '', cluster: null }));
-  if (carried) for (const h of carried.fleet ?? inlineFleet()) hosts.set(h.target.name, h);
-  else if (!plan.source) addHosts({ hosts: inlineFleet(), skipped: [] });
-  else {
-    paging = { cursor: null, more: true, total: 0, finished: NO_TOTALS, failures: [] };
-    await loadPage(Math.min(plan.pageSize, LOAD_CHUNK));
+  constructor(readonly input: FleetRolloutWorkflowInput) {
+    const { resume, ...request } = input;
+    this.request = request;
+    this.carried = resume;
+    this.rows = new Map((resume?.rows ?? []).map((r) => [r.host, r]));
+    this.retryAt = new Map(Object.entries(resume?.retryAt ?? {}));
+    this.canaryBatch = resume?.canaryBatch ?? 0;
+    this.approved = resume?.approved ?? false;
+    this.paused = resume?.paused ?? false;
+    this.runs = (resume?.runs ?? 0) + 1;
+    this.paging = resume?.paging;
   }
-  const { maxConcurrency, maxFailures } = resolveLimits(plan, paging?.total ?? rows.size);
-  const remediating = plan.remediation !== undefined && !plan.dryRun;
-  phase = plan.dryRun ? 'rolling' : canaryBatch < plan.canary.length ? 'canary' : 'rolling';
-  upsertSearchAttributes([
-    { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId },
-    { key: VIBFLOW_PHASE, value: phase },
-  ]);
 
-  const failedCount = () => (paging?.finished.failed ?? 0) + [...rows.values()].filter((r) => r.state === 'failed').length;
-  const budgetExceeded = () => failedCount() > maxFailures;
+  get rolloutId(): string {
+    return this.plan?.rolloutId ?? String(this.request.rolloutId);
+  }
 
-  const runChild = async (name: string, attempt: number, childId: string): Promise<HostRow> => {
-    const fleetHost = hosts.get(name) as FleetHost;
+  private get vcenter() {
+    const source = this.plan?.source;
+    return source && 'vcenter' in source ? source.vcenter : undefined;
+  }
+
+  private get remediating(): boolean {
+    return this.plan !== undefined && this.plan.remediation !== undefined && !this.plan.dryRun;
+  }
+
+  progress(): RolloutProgress {
+    const current = [...this.rows.values()];
+    const base = { rolloutId: this.rolloutId, phase: this.phase, paused: this.paused, runs: this.runs };
+    if (!this.paging) return { ...base, totals: totalsOf(current), rows: current };
+    // Hosts the source has not handed out yet are pending, or skipped once the rollout has ended.
+    const seen = addTotals(this.paging.finished, totalsOf(current));
+    const unread = Math.max(0, this.paging.total - seen.hosts);
+    const totals = { ...seen, hosts: seen.hosts + unread, ...(this.done ? { skipped: seen.skipped + unread } : { pending: seen.pending + unread }) };
+    return { ...base, totals, rows: [...this.paging.failures, ...current] };
+  }
+
+  wake(): void {
+    this.changed = true;
+  }
+
+  awaitingApproval(): boolean {
+    const plan = this.plan;
+    return plan !== undefined && plan.approveAfterCanary && plan.canary.length > 0 && this.canaryBatch >= plan.canary.length && !this.approved;
+  }
+
+  setPhase(next: RolloutPhase): void {
+    if (next === this.phase) return;
+    this.phase = next;
+    upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: next }]);
+  }
+
+  /** Queries and steering, registered before the first await so that nothing sent early is lost. */
+  registerHandlers(): void {
+    setHandler(rolloutProgressQuery, () => this.progress());
+    const refuseWhenDone = () => {
+      if (this.done) throw new Error('the rollout has ended');
+    };
+    const steer = (change: () => void) => () => (change(), this.wake(), this.progress());
+    setHandler(pauseUpdate, steer(() => (this.paused = true)), {
+      validator: () => {
+        refuseWhenDone();
+        if (this.paused) throw new Error('the rollout is already paused');
+      },
+    });
+    setHandler(resumeUpdate, steer(() => (this.paused = false)), {
+      validator: () => {
+        refuseWhenDone();
+        if (!this.paused) throw new Error('the rollout is not paused');
+      },
+    });
+    setHandler(abortUpdate, (reason: string) => steer(() => (this.abortReason = reason || 'aborted by request'))(), {
+      validator: (_reason: string) => {
+        refuseWhenDone();
+        if (this.abortReason) throw new Error('the rollout is already aborting');
+      },
+    });
+    setHandler(approveUpdate, steer(() => (this.approved = true)), {
+      validator: () => {
+        refuseWhenDone();
+        if (!this.awaitingApproval()) throw new Error('the rollout is not waiting for approval (approve comes after the canary batches)');
+      },
+    });
+    setHandler(hostStepSignal, ({ host, step }) => {
+      const row = this.rows.get(host);
+      if (row?.state === 'running') this.rows.set(host, { ...row, step });
+      this.wake();
+    });
+  }
+
+  /** Validates the input, names the rollout, and reads its first hosts. */
+  async begin(): Promise<RolloutPlan> {
+    this.startMs = this.carried?.windowStartMs ?? windowStart();
+    // A continued run re-reads its input; whether the window had passed was checked when it began.
+    let plan = await validated(checkRolloutInput({
+      input: this.request, nowMs: Date.now(), windowStartMs: this.startMs, windowMayHavePassed: this.carried !== undefined,
+    }));
+    // A schedule appends the scheduled time to the workflow id; each run is its own rollout then.
+    const { workflowId } = workflowInfo();
+    const idPrefix = 'vibflow-rollout:';
+    if (workflowId.startsWith(idPrefix) && workflowId !== `${idPrefix}${plan.rolloutId}`) plan = { ...plan, rolloutId: workflowId.slice(idPrefix.length) };
+    this.plan = plan;
+
+    // Inline hosts are in the input of every run; hosts read from a source travel in the carry.
+    const inlineFleet = () => plan.hosts.map((target): FleetHost => ({ target, hostRef: '', cluster: null }));
+    if (this.carried) for (const h of this.carried.fleet ?? inlineFleet()) this.hosts.set(h.target.name, h);
+    else if (!plan.source) this.addHosts({ hosts: inlineFleet(), skipped: [] });
+    else {
+      this.paging = { cursor: null, more: true, total: 0, finished: NO_TOTALS, failures: [] };
+      await this.loadPage(Math.min(plan.pageSize, LOAD_CHUNK));
+    }
+    this.limits = resolveLimits(plan, this.paging?.total ?? this.rows.size);
+    this.phase = plan.dryRun ? 'rolling' : this.canaryBatch < plan.canary.length ? 'canary' : 'rolling';
+    upsertSearchAttributes([
+      { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId },
+      { key: VIBFLOW_PHASE, value: this.phase },
+    ]);
+    return plan;
+  }
+
+  private addHosts(page: Pick<FleetPage, 'hosts' | 'skipped'>): void {
+    const fromVcenter = this.vcenter !== undefined;
+    for (const h of page.hosts) {
+      this.hosts.set(h.target.name, h);
+      this.rows.set(h.target.name, { host: h.target.name, state: 'pending', attempt: 0, ...(fromVcenter ? { cluster: h.cluster } : {}) });
+    }
+    for (const s of page.skipped) this.rows.set(s.name, { host: s.name, state: 'skipped', attempt: 0, ...(fromVcenter ? { cluster: s.cluster } : {}), error: s.reason });
+  }
+
+  private async loadPage(limit: number): Promise<void> {
+    const plan = this.plan as RolloutPlan;
+    const current = this.paging as Paging;
+    const page = await readPage(plan.source as FleetSource, current.cursor, limit, plan.rolloutId);
+    this.addHosts(page);
+    this.paging = { ...current, cursor: page.cursor, more: page.more, total: page.total };
+  }
+
+  private failedCount(): number {
+    return (this.paging?.finished.failed ?? 0) + [...this.rows.values()].filter((r) => r.state === 'failed').length;
+  }
+
+  budgetExceeded(): boolean {
+    return this.failedCount() > this.limits.maxFailures;
+  }
+
+  private async runChild(name: string, attempt: number, childId: string): Promise<HostRow> {
+    const plan = this.plan as RolloutPlan;
+    const vcenter = this.vcenter;
+    const fleetHost = this.hosts.get(name) as FleetHost;
     const base = { host: name, attempt, installWorkflowId: childId, ...(vcenter ? { cluster: fleetHost.cluster } : {}) };
     const install = { host: fleetHost.target, ...(plan.install as Omit<InstallVibInput, 'host'>), rolloutId: plan.rolloutId };
     const common = {
@@ -280,15 +370,15 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [{ key: VIBFLOW_HOST, value: name }, { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId }],
     };
-    if (remediating && vcenter) {
+    if (this.remediating && vcenter) {
       const remediation: RemediateHostInput = {
         ...install,
         managed: { vcenter: vcenter.vcenter, hostRef: fleetHost.hostRef, cluster: fleetHost.cluster },
         vibs: [...plan.vibs],
-        policy: (request as FleetRolloutInput).remediate as RemediateHostInput['policy'],
+        policy: this.request.remediate as RemediateHostInput['policy'],
       };
       try {
-        const result = await children.run(() => executeChild(remediateHost, {
+        const result = await this.children.run(() => executeChild(remediateHost, {
           ...common,
           args: [remediation],
           staticSummary: `Remediate ${name} with ${install.bundleUri} (rollout ${plan.rolloutId}, attempt ${attempt})`,
@@ -301,7 +391,7 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
       }
     }
     try {
-      const result = await children.run(() => executeChild(installVib, {
+      const result = await this.children.run(() => executeChild(installVib, {
         ...common,
         args: [install],
         staticSummary: `Install ${install.bundleUri} on ${name} (rollout ${plan.rolloutId}, attempt ${attempt})`,
@@ -312,11 +402,13 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
       if (!result) throw err;
       return { ...base, state: 'failed', outcome: result.outcome, percent: result.percent, jobStatus: result.jobStatus, ...(result.reason ? { error: result.reason } : {}) };
     }
-  };
+  }
 
   /** A dry run: the pre-check only, on every host; nothing changes. */
-  const checkHost = async (name: string): Promise<HostRow> => {
-    const fleetHost = hosts.get(name) as FleetHost;
+  private async checkHost(name: string): Promise<HostRow> {
+    const plan = this.plan as RolloutPlan;
+    const vcenter = this.vcenter;
+    const fleetHost = this.hosts.get(name) as FleetHost;
     const base = { host: name, attempt: 1, ...(vcenter ? { cluster: fleetHost.cluster } : {}) };
     try {
       const report = await untilReachable(name, () => precheckHost({
@@ -326,182 +418,215 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
         vibs: [...plan.vibs],
         rebootAlways: plan.remediation?.reboot === 'always',
       }), { sinceMs: Date.now(), timeoutMs: 30_000, onAttempt: () => undefined });
-      const verdict: CheckVerdict = report.verdict === 'ready' ? 'would-install' : report.verdict === 'skip' ? 'skipped' : report.verdict;
-      return { ...base, state: verdict === 'skipped' ? 'skipped' : 'checked', outcome: verdict, vibs: report.vibs, ...(report.reasons.length ? { error: report.reasons.join('; ') } : {}) };
+      const verdict = VERDICTS[report.verdict];
+      return {
+        ...base,
+        state: verdict === 'skipped' ? 'skipped' : 'checked',
+        outcome: verdict,
+        vibs: report.vibs,
+        ...(verdict === 'reboot-pending' ? { rebootPending: true } : {}),
+        ...(report.state?.inMaintenanceMode ? { inMaintenanceMode: true, maintenanceNote: `${name} is in maintenance mode now (before any remediation)` } : {}),
+        ...(report.reasons.length ? { error: report.reasons.join('; ') } : {}),
+      };
     } catch (err) {
       const reason = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : (err as Error).message;
       return { ...base, state: 'checked', outcome: 'blocked', error: reason };
     }
-  };
+  }
 
-  const runHost = async (name: string): Promise<void> => {
-    const previous = rows.get(name) as HostRow;
+  private async runHost(name: string): Promise<void> {
+    const plan = this.plan as RolloutPlan;
+    const previous = this.rows.get(name) as HostRow;
     const attempt = previous.attempt + 1;
-    const childId = rolloutChildId(plan.rolloutId, name, remediating);
-    rows.set(name, { ...previous, state: 'running', attempt, ...(plan.dryRun ? {} : { installWorkflowId: childId }), ...(remediating ? { step: 'pre-check' as const } : {}) });
+    const childId = rolloutChildId(plan.rolloutId, name, this.remediating);
+    this.rows.set(name, { ...previous, state: 'running', attempt, ...(plan.dryRun ? {} : { installWorkflowId: childId }), ...(this.remediating ? { step: 'pre-check' as const } : {}) });
     try {
-      const row = plan.dryRun ? await checkHost(name) : await runChild(name, attempt, childId);
-      const retry = row.state === 'failed' && attempt <= plan.hostRetries.count && !abortReason;
-      rows.set(name, retry ? { ...row, state: 'waiting-retry' } : row);
-      if (retry) retryAt.set(name, Date.now() + plan.hostRetries.delayMs);
+      const row = plan.dryRun ? await this.checkHost(name) : await this.runChild(name, attempt, childId);
+      const retry = row.state === 'failed' && attempt <= plan.hostRetries.count && !this.abortReason;
+      this.rows.set(name, retry ? { ...row, state: 'waiting-retry' } : row);
+      if (retry) this.retryAt.set(name, Date.now() + plan.hostRetries.delayMs);
     } catch (err) {
       const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
       if (cause instanceof CancelledFailure || isCancellation(err)) {
-        rows.set(name, { ...(rows.get(name) as HostRow), state: 'cancelled', outcome: 'cancelled' });
+        this.rows.set(name, { ...(this.rows.get(name) as HostRow), state: 'cancelled', outcome: 'cancelled' });
       } else {
-        rows.set(name, { ...(rows.get(name) as HostRow), state: 'failed', error: cause instanceof Error ? cause.message : String(cause) });
+        this.rows.set(name, { ...(this.rows.get(name) as HostRow), state: 'failed', error: cause instanceof Error ? cause.message : String(cause) });
       }
     } finally {
-      inFlight.delete(name);
-      wake();
+      this.inFlight.delete(name);
+      this.wake();
     }
-  };
+  }
 
-  const start = (name: string) => {
-    startedThisRun++;
-    retryAt.delete(name);
-    inFlight.set(name, runHost(name));
-  };
-  /** Hosts that may start now, in order, at most `limit`, keeping each cluster within its limit. */
-  const startable = (limit: number): string[] => {
-    const now = Date.now();
-    const perCluster = new Map<string, number>();
-    for (const row of rows.values()) if (row.state === 'running' && row.cluster) perCluster.set(row.cluster, (perCluster.get(row.cluster) ?? 0) + 1);
-    const picked: string[] = [];
-    for (const row of rows.values()) {
-      if (picked.length >= limit) break;
-      if (!(row.state === 'pending' || (row.state === 'waiting-retry' && (retryAt.get(row.host) ?? 0) <= now))) continue;
-      if (row.cluster && plan.maxPerCluster > 0) {
-        const busy = perCluster.get(row.cluster) ?? 0;
-        if (busy >= plan.maxPerCluster) continue;
-        perCluster.set(row.cluster, busy + 1);
+  private start(name: string): void {
+    this.startedThisRun++;
+    this.retryAt.delete(name);
+    this.inFlight.set(name, this.runHost(name));
+  }
+
+  /** Starts what the limits allow: the next canary batch (spread over vCenters), or the window's free slots. */
+  private startHosts(count: number, canary: boolean): void {
+    const plan = this.plan as RolloutPlan;
+    pickNextHosts(this.rows.values(), {
+      count,
+      maxPerCluster: plan.maxPerCluster,
+      maxPerVcenter: 0,
+      now: Date.now(),
+      retryAt: this.retryAt,
+      spreadOverVcenters: canary,
+    }).forEach((name) => this.start(name));
+  }
+
+  private pendingCount(): number {
+    return [...this.rows.values()].filter(unfinished).length;
+  }
+
+  private remaining(): boolean {
+    return this.pendingCount() > 0 || (this.paging?.more ?? false);
+  }
+
+  /** What the next run starts from, when this one has started a page of hosts. */
+  private carry(): RolloutCarry {
+    const all = [...this.rows.values()];
+    const paging = this.paging;
+    // A paged rollout hands on only what is not finished; the rest becomes totals and failures.
+    const carriedRows = paging ? all.filter(unfinished) : all;
+    return {
+      rows: carriedRows,
+      ...(paging ? {
+        fleet: carriedRows.map((r) => this.hosts.get(r.host) as FleetHost),
+        paging: {
+          ...paging,
+          finished: addTotals(paging.finished, totalsOf(all.filter((r) => !unfinished(r)))),
+          failures: [...paging.failures, ...all.filter((r) => r.state === 'failed')].slice(0, MAX_CARRIED_FAILURES),
+        },
+      } : {}),
+      retryAt: Object.fromEntries(this.retryAt),
+      canaryBatch: this.canaryBatch,
+      approved: this.approved,
+      paused: this.paused,
+      windowStartMs: this.startMs,
+      runs: this.runs,
+    };
+  }
+
+  /** The loop: start, watch and end hosts until the rollout ends (or continues as new after a page). */
+  async runHosts(): Promise<RolloutEndReason> {
+    const plan = this.plan as RolloutPlan;
+    const canaries = plan.dryRun ? [] : plan.canary;
+    for (;;) {
+      const now = Date.now();
+      const windowOpen = !plan.window || now < plan.window.startsUntil;
+      if (this.abortReason || (this.budgetExceeded() && plan.abortOnBudget === 'cancel') || (plan.window && now >= plan.window.endsAt && plan.window.onEnd === 'cancel')) {
+        if (this.inFlight.size > 0) this.children.cancel();
       }
-      picked.push(row.host);
-    }
-    return picked;
-  };
-  const unfinished = (row: HostRow) => row.state === 'pending' || row.state === 'waiting-retry';
-  const pendingCount = () => [...rows.values()].filter(unfinished).length;
-  const remaining = () => pendingCount() > 0 || (paging?.more ?? false);
-  const canaries = plan.dryRun ? [] : plan.canary;
-
-  let reason: RolloutEndReason = 'completed';
-  for (;;) {
-    const now = Date.now();
-    const windowOpen = !plan.window || now < plan.window.startsUntil;
-    if (abortReason || (budgetExceeded() && plan.abortOnBudget === 'cancel') || (plan.window && now >= plan.window.endsAt && plan.window.onEnd === 'cancel')) {
-      if (inFlight.size > 0) children.cancel();
-    }
-    const mayStart = !abortReason && !paused && !budgetExceeded() && windowOpen && !awaitingApproval() && startedThisRun < plan.pageSize;
-    // Read the next page when the hosts at hand cannot fill the window; a run starts at most a page.
-    const wanted = canaryBatch < canaries.length ? canaries[canaryBatch] : maxConcurrency;
-    const room = plan.pageSize - startedThisRun - pendingCount();
-    if (mayStart && paging?.more && pendingCount() < wanted && room > 0) {
-      await loadPage(Math.min(room, LOAD_CHUNK));
-      continue;
-    }
-    if (mayStart) {
-      if (canaryBatch < canaries.length) {
-        setPhase('canary');
-        if (!canaryStarted) {
-          startable(canaries[canaryBatch]).forEach(start);
-          canaryStarted = true;
+      const mayStart = !this.abortReason && !this.paused && !this.budgetExceeded() && windowOpen && !this.awaitingApproval() && this.startedThisRun < plan.pageSize;
+      // Read the next page when the hosts at hand cannot fill the window; a run starts at most a page.
+      const wanted = this.canaryBatch < canaries.length ? canaries[this.canaryBatch] : this.limits.maxConcurrency;
+      const room = plan.pageSize - this.startedThisRun - this.pendingCount();
+      if (mayStart && this.paging?.more && this.pendingCount() < wanted && room > 0) {
+        await this.loadPage(Math.min(room, LOAD_CHUNK));
+        continue;
+      }
+      if (mayStart) {
+        if (this.canaryBatch < canaries.length) {
+          this.setPhase('canary');
+          if (!this.canaryStarted) {
+            this.startHosts(canaries[this.canaryBatch], true);
+            this.canaryStarted = true;
+          }
+        } else {
+          this.setPhase('rolling');
+          this.startHosts(Math.max(0, this.limits.maxConcurrency - this.inFlight.size), false);
         }
-      } else {
-        setPhase('rolling');
-        startable(Math.max(0, maxConcurrency - inFlight.size)).forEach(start);
+      } else if (this.inFlight.size > 0 && !this.paused && !this.awaitingApproval()) {
+        this.setPhase('draining');
+      } else if (this.paused) {
+        this.setPhase('paused');
+      } else if (this.awaitingApproval()) {
+        this.setPhase('awaiting-approval');
       }
-    } else if (inFlight.size > 0 && !paused && !awaitingApproval()) {
-      setPhase('draining');
-    } else if (paused) {
-      setPhase('paused');
-    } else if (awaitingApproval()) {
-      setPhase('awaiting-approval');
-    }
-    // A canary batch is over when none of its hosts is still running.
-    if (canaryStarted && inFlight.size === 0) {
-      canaryBatch++;
-      canaryStarted = false;
-      changed = true;
-    }
-    setCurrentDetails(rolloutMarkdown(progress()));
+      // A canary batch is over when none of its hosts is still running.
+      if (this.canaryStarted && this.inFlight.size === 0) {
+        this.canaryBatch++;
+        this.canaryStarted = false;
+        this.changed = true;
+      }
+      setCurrentDetails(rolloutMarkdown(this.progress()));
 
-    if (inFlight.size === 0) {
-      if (abortReason) {
-        reason = 'aborted';
-        break;
+      if (this.inFlight.size === 0) {
+        if (this.abortReason) return 'aborted';
+        if (!this.remaining()) return this.budgetExceeded() ? 'failure-budget-exceeded' : 'completed';
+        if (this.budgetExceeded()) return 'failure-budget-exceeded';
+        if (!windowOpen) return 'window-closed';
+        if (this.startedThisRun >= plan.pageSize) return await continueAsNew<typeof fleetRollout>({ ...this.input, resume: this.carry() });
       }
-      if (!remaining()) {
-        reason = budgetExceeded() ? 'failure-budget-exceeded' : 'completed';
-        break;
+      if (this.changed) {
+        this.changed = false;
+        continue;
       }
-      if (budgetExceeded()) {
-        reason = 'failure-budget-exceeded';
-        break;
-      }
-      if (!windowOpen) {
-        reason = 'window-closed';
-        break;
-      }
-      if (startedThisRun >= plan.pageSize) {
-        const all = [...rows.values()];
-        // A paged rollout hands on only what is not finished; the rest becomes totals and failures.
-        const carriedRows = paging ? all.filter(unfinished) : all;
-        const carry: RolloutCarry = {
-          rows: carriedRows,
-          ...(paging ? {
-            fleet: carriedRows.map((r) => hosts.get(r.host) as FleetHost),
-            paging: {
-              ...paging,
-              finished: addTotals(paging.finished, totalsOf(all.filter((r) => !unfinished(r)))),
-              failures: [...paging.failures, ...all.filter((r) => r.state === 'failed')].slice(0, MAX_CARRIED_FAILURES),
-            },
-          } : {}),
-          retryAt: Object.fromEntries(retryAt),
-          canaryBatch,
-          approved,
-          paused,
-          windowStartMs: startMs,
-          runs,
-        };
-        return await continueAsNew<typeof fleetRollout>({ ...input, resume: carry });
-      }
+      const wakeups = [...this.retryAt.values(), ...(plan.window ? [plan.window.startsUntil, plan.window.endsAt] : [])].filter((t) => t > now);
+      const timeout = wakeups.length ? Math.min(...wakeups) - now : undefined;
+      if (timeout === undefined) await condition(() => this.changed);
+      else await condition(() => this.changed, timeout);
+      this.changed = false;
     }
-    if (changed) {
-      changed = false;
-      continue;
-    }
-    const wakeups = [...retryAt.values(), ...(plan.window ? [plan.window.startsUntil, plan.window.endsAt] : [])].filter((t) => t > now);
-    const timeout = wakeups.length ? Math.min(...wakeups) - now : undefined;
-    if (timeout === undefined) await condition(() => changed);
-    else await condition(() => changed, timeout);
-    changed = false;
   }
 
-  done = true;
-  for (const row of rows.values()) {
-    if (row.state === 'pending' || row.state === 'waiting-retry') rows.set(row.host, { ...row, state: row.state === 'waiting-retry' ? 'failed' : 'skipped' });
+  /** The result; an early ending fails the workflow (red in the UI) carrying it, failures within the budget do not. */
+  end(reason: RolloutEndReason): RolloutResult {
+    const plan = this.plan as RolloutPlan;
+    this.done = true;
+    for (const row of this.rows.values()) {
+      if (unfinished(row)) this.rows.set(row.host, { ...row, state: row.state === 'waiting-retry' ? 'failed' : 'skipped' });
+    }
+    this.setPhase('done');
+    const final = this.progress();
+    const outcome: RolloutResult['outcome'] =
+      reason === 'aborted' ? 'aborted'
+      : reason === 'failure-budget-exceeded' ? 'failed'
+      : reason === 'window-closed' ? 'incomplete'
+      : plan.dryRun ? 'checked'
+      : final.totals.failed > 0 ? 'completed-with-failures'
+      : 'succeeded';
+    const result: RolloutResult = { ...final, reason, outcome, ...(this.abortReason ? { abortReason: this.abortReason } : {}) };
+    upsertSearchAttributes([{ key: VIBFLOW_OUTCOME, value: outcome }]);
+    setCurrentDetails(rolloutMarkdown(final, reason));
+    if (reason !== 'completed') {
+      const t = final.totals;
+      throw ApplicationFailure.create({
+        message: `rollout ${plan.rolloutId} ${outcome}: ${reason}, ${t.succeeded} succeeded, ${t.failed} failed, ${t.cancelled} cancelled, ${t.skipped} skipped`,
+        type: ROLLOUT_NOT_SUCCEEDED_TYPE,
+        nonRetryable: true,
+        details: [result],
+      });
+    }
+    return result;
   }
-  setPhase('done');
-  const final = progress();
-  const outcome: RolloutResult['outcome'] =
-    reason === 'aborted' ? 'aborted'
-    : reason === 'failure-budget-exceeded' ? 'failed'
-    : reason === 'window-closed' ? 'incomplete'
-    : plan.dryRun ? 'checked'
-    : final.totals.failed > 0 ? 'completed-with-failures'
-    : 'succeeded';
-  const result: RolloutResult = { ...final, reason, outcome, ...(abortReason ? { abortReason } : {}) };
-  upsertSearchAttributes([{ key: VIBFLOW_OUTCOME, value: outcome }]);
-  setCurrentDetails(rolloutMarkdown(final, reason));
-  // Ending early fails the workflow (red in the UI); failures within the budget do not.
-  if (reason !== 'completed') {
-    throw ApplicationFailure.create({
-      message: `rollout ${plan.rolloutId} ${outcome}: ${reason}, ${final.totals.succeeded} succeeded, ${final.totals.failed} failed, ${final.totals.cancelled} cancelled, ${final.totals.skipped} skipped`,
-      type: 'RolloutNotSucceeded',
-      nonRetryable: true,
-      details: [result],
-    });
+
+  /** A failure outside the hosts (bad input, hosts that cannot be read): said where operators look, then rethrown. */
+  failed(err: unknown): unknown {
+    if (err instanceof ContinueAsNew || isCancellation(err)) return err;
+    if (err instanceof ApplicationFailure && err.type === ROLLOUT_NOT_SUCCEEDED_TYPE) return err;
+    const failure = rolloutFailureOf(err);
+    this.done = true;
+    this.phase = 'done';
+    upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: 'done' }, { key: VIBFLOW_OUTCOME, value: 'failed' }]);
+    setCurrentDetails(rolloutMarkdown(this.progress(), 'error', failure));
+    return err;
   }
-  return result;
+}
+
+const unfinished = (row: HostRow) => row.state === 'pending' || row.state === 'waiting-retry';
+
+export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<RolloutResult> {
+  const rollout = new Rollout(input);
+  rollout.registerHandlers();
+  try {
+    await rollout.begin();
+    const reason = await rollout.runHosts();
+    return rollout.end(reason);
+  } catch (err) {
+    throw rollout.failed(err);
+  }
 }

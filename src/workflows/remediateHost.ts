@@ -5,7 +5,8 @@
  * the host is back with a later boot time -> verify the installed software -> exit maintenance
  * mode. Each step is an activity that reads the host's state first and adopts what an earlier
  * attempt did, so a worker killed at any point neither repeats nor loses a step. A host that fails
- * after entering maintenance mode stays in it, and the result says so in words.
+ * after entering maintenance mode stays in it, and the result says so in words; so does a host
+ * that was in maintenance mode before, and a host whose install waits for a reboot.
  */
 import {
   ActivityFailure,
@@ -31,6 +32,7 @@ import type * as activities from '../activities';
 import type { MaintenanceChange } from '../activities/remediation';
 import { allSatisfied, describeShortfall, type ExpectedVib } from '../esxi/compliance';
 import { hasChanges, type SoftwareChanges } from '../esxi/model';
+import type { PrecheckReport } from '../remediation/precheck';
 import { formatDuration } from '../shared/duration';
 import { VIBFLOW_HOST, VIBFLOW_OUTCOME, VIBFLOW_PHASE, VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
 import type { HostState } from '../vsphere/model';
@@ -41,6 +43,7 @@ import { HostUnreachable, untilReachable, type UnreachableState } from './reacha
 import type { RebootPolicy, RemediateHostInput, RemediationPlan } from './remediationInput';
 import {
   REMEDIATION_FAILURE_TYPE,
+  maintenanceNote,
   remediationMarkdown,
   stepLabel,
   type MaintenanceState,
@@ -127,261 +130,313 @@ function asRemediationEnded(err: unknown, step: RemediationStep): RemediationEnd
 
 const later = (a: string | null, b: string | null): boolean => a !== null && (b === null || Date.parse(a) > Date.parse(b));
 
-/** `hostWaitsForReboot`: vCenter's summary.rebootRequired, e.g. from an earlier install that was never rebooted. */
-function needsReboot(policy: RebootPolicy, install: InstallResult, hostWaitsForReboot: boolean): boolean {
-  if (policy !== 'if-required') return policy === 'always';
-  // A job that vanished before its end left no word on the reboot: a change means reboot.
-  return install.rebootRequired || hostWaitsForReboot || (install.outcome === 'verified-by-inventory' && hasChanges(install.changes));
-}
-
 function vibsOf(changes: SoftwareChanges): ExpectedVib[] {
   return [...changes.added.map((v) => ({ name: v.name, version: v.version })), ...changes.updated.map((v) => ({ name: v.name, version: v.to }))];
 }
 
-export async function remediateHost(input: RemediateHostInput): Promise<RemediationResult> {
-  const now = () => Date.now();
-  const startedAtMs = now();
-  const self = workflowInfo();
-  const hostName = String(input.host?.name);
-  let step: RemediationStep = 'pre-check';
-  let maintenance: MaintenanceState = 'not-entered';
-  let unreachable: UnreachableState | undefined;
-  let outcome: RemediationOutcome | undefined;
-  const installWorkflowId = remediationInstallId(self.workflowId);
+/** Whether the host waits for a reboot before what was installed is active. */
+function rebootPending(install: InstallResult, hostWaitsForReboot: boolean): boolean {
+  // A job that vanished before its end left no word on the reboot: a change means reboot.
+  return install.rebootRequired || hostWaitsForReboot || (install.outcome === 'verified-by-inventory' && hasChanges(install.changes));
+}
+
+function needsReboot(policy: RebootPolicy, pending: boolean): boolean {
+  return policy === 'always' || (policy === 'if-required' && pending);
+}
+
+/** One remediation's state as it goes: what the steps found and did, and how to report it. */
+class HostRemediation {
+  readonly startedAtMs = Date.now();
+  readonly self = workflowInfo();
+  readonly installWorkflowId = remediationInstallId(this.self.workflowId);
+  step: RemediationStep = 'pre-check';
+  maintenance: MaintenanceState = 'not-entered';
+  unreachable: UnreachableState | undefined;
+  outcome: RemediationOutcome | undefined;
   /** vCenter's clock at the pre-check: tasks queued since are this remediation's. */
-  let precheckAt: string | null = null;
-  const facts = {
+  precheckAt: string | null = null;
+  readonly facts = {
     maintenanceEnteredAt: null as string | null,
     maintenanceExitedAt: null as string | null,
+    maintenanceAttempts: 0,
     bootTimeBefore: null as string | null,
     bootTimeAfter: null as string | null,
     rebooted: false,
+    rebootPending: false,
     verified: false,
     vibs: [] as readonly VibCheck[],
     install: null as InstallResult | null,
   };
-  const timings = { maintenanceEnterMs: null as number | null, installMs: null as number | null, rebootMs: null as number | null };
+  readonly timings = { maintenanceEnterMs: null as number | null, installMs: null as number | null, rebootMs: null as number | null };
+  plan!: RemediationPlan;
 
-  const progress = (): RemediationProgress => ({
-    host: hostName,
-    cluster: input.managed?.cluster ?? null,
-    bundleUri: String(input.bundleUri),
-    step,
-    maintenance,
-    elapsedSeconds: Math.round((now() - startedAtMs) / 1000),
-    ...(outcome ? { outcome } : {}),
-    ...(unreachable ? { unreachable } : {}),
-    ...(step === 'installing' || facts.install ? { installWorkflowId } : {}),
-  });
-  setHandler(remediationProgressQuery, progress);
-  const plan: RemediationPlan = await validated(checkRemediationInput(input));
-  const host = plan.install.host;
-  const vcenterHost = { vcenter: plan.managed.vcenter, hostRef: plan.managed.hostRef, host: host.name };
-  upsertSearchAttributes([
-    { key: VIBFLOW_HOST, value: host.name },
-    { key: VIBFLOW_PHASE, value: step },
-    ...(plan.install.rolloutId ? [{ key: VIBFLOW_ROLLOUT_ID, value: plan.install.rolloutId }] : []),
-  ]);
-  setCurrentDetails(remediationMarkdown(progress()));
+  constructor(readonly input: RemediateHostInput) {}
 
-  const enterStep = (next: RemediationStep) => {
-    step = next;
+  get hostName(): string {
+    return this.plan?.install.host.name ?? String(this.input.host?.name);
+  }
+
+  get vcenterHost() {
+    return { vcenter: this.plan.managed.vcenter, hostRef: this.plan.managed.hostRef, host: this.hostName };
+  }
+
+  progress(): RemediationProgress {
+    return {
+      host: this.hostName,
+      cluster: this.input.managed?.cluster ?? null,
+      bundleUri: String(this.input.bundleUri),
+      step: this.step,
+      maintenance: this.maintenance,
+      elapsedSeconds: Math.round((Date.now() - this.startedAtMs) / 1000),
+      ...(this.outcome ? { outcome: this.outcome } : {}),
+      ...(this.unreachable ? { unreachable: this.unreachable } : {}),
+      ...(this.step === 'installing' || this.facts.install ? { installWorkflowId: this.installWorkflowId } : {}),
+    };
+  }
+
+  showProgress(): void {
+    setCurrentDetails(remediationMarkdown(this.progress()));
+  }
+
+  enterStep(next: RemediationStep): void {
+    this.step = next;
     upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: next }]);
-    setCurrentDetails(remediationMarkdown(progress()));
+    this.showProgress();
     // The rollout shows each host's step; a parent that has ended needs no news.
-    if (self.parent) getExternalWorkflowHandle(self.parent.workflowId).signal(hostStepSignal, { host: host.name, step: next }).catch(() => undefined);
-  };
+    const parent = this.self.parent;
+    if (parent) getExternalWorkflowHandle(parent.workflowId).signal(hostStepSignal, { host: this.hostName, step: next }).catch(() => undefined);
+  }
 
-  const whereLeft = (): string => {
-    switch (maintenance) {
-      case 'entered':
-        return `${host.name} stays in maintenance mode (entered ${facts.maintenanceEnteredAt}): check it, then exit maintenance mode in vCenter`;
-      case 'already-in':
-        return `${host.name} was in maintenance mode before and stays in it`;
-      case 'exited':
-        return `${host.name} was taken out of maintenance mode again (exit on failure)`;
-      default:
-        return facts.install ? `${host.name} is not in maintenance mode` : `${host.name} was not changed`;
-    }
-  };
-
-  const finish = (end: RemediationOutcome, extra: Partial<RemediationResult> = {}): RemediationResult => {
-    outcome = end;
-    step = 'done';
+  finish(end: RemediationOutcome, extra: Partial<RemediationResult> = {}): RemediationResult {
+    this.outcome = end;
+    this.step = 'done';
+    const inMaintenanceMode = this.maintenance === 'entered' || this.maintenance === 'already-in';
     const result: RemediationResult = {
-      ...progress(),
+      ...this.progress(),
       outcome: end,
-      ...facts,
-      inMaintenanceMode: maintenance === 'entered' || maintenance === 'already-in',
+      ...this.facts,
+      inMaintenanceMode,
+      maintenanceNote: maintenanceNote(this.hostName, this.maintenance, end, this.facts.maintenanceEnteredAt),
       timings: {
-        maintenanceEnterSeconds: timings.maintenanceEnterMs === null ? null : timings.maintenanceEnterMs / 1000,
-        installSeconds: timings.installMs === null ? null : timings.installMs / 1000,
-        rebootSeconds: timings.rebootMs === null ? null : timings.rebootMs / 1000,
-        totalSeconds: (now() - startedAtMs) / 1000,
+        maintenanceEnterSeconds: this.timings.maintenanceEnterMs === null ? null : this.timings.maintenanceEnterMs / 1000,
+        installSeconds: this.timings.installMs === null ? null : this.timings.installMs / 1000,
+        rebootSeconds: this.timings.rebootMs === null ? null : this.timings.rebootMs / 1000,
+        totalSeconds: (Date.now() - this.startedAtMs) / 1000,
       },
       ...extra,
     };
     upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: 'done' }, { key: VIBFLOW_OUTCOME, value: end }]);
-    log[end === 'failed' ? 'warn' : 'info']('remediation finished', { host: host.name, outcome: end, ...(result.reason ? { reason: result.reason } : {}) });
+    log[end === 'failed' ? 'warn' : 'info']('remediation finished', { host: this.hostName, outcome: end, ...(result.reason ? { reason: result.reason } : {}) });
     setCurrentDetails(remediationMarkdown(result));
     return result;
-  };
+  }
+}
 
-  const { enterMaintenanceMode, exitMaintenanceMode } = maintenanceActivities(plan.policy.maintenance.timeoutMs);
-  const maintenanceInput = { ...vcenterHost, timeoutSeconds: Math.round(plan.policy.maintenance.timeoutMs / 1000) };
+/** Validates the input and makes the remediation visible (query, search attributes, current details). */
+async function begin(input: RemediateHostInput): Promise<HostRemediation> {
+  const run = new HostRemediation(input);
+  setHandler(remediationProgressQuery, () => run.progress());
+  run.plan = await validated(checkRemediationInput(input));
+  const { rolloutId } = run.plan.install;
+  upsertSearchAttributes([
+    { key: VIBFLOW_HOST, value: run.hostName },
+    { key: VIBFLOW_PHASE, value: run.step },
+    ...(rolloutId ? [{ key: VIBFLOW_ROLLOUT_ID, value: rolloutId }] : []),
+  ]);
+  run.showProgress();
+  return run;
+}
 
-  /** vLCM's policy: on a maintenance-mode failure, fail, or retry after a delay a number of times. */
-  const enterWithPolicy = async (): Promise<MaintenanceChange> => {
-    const { retries, retryDelayMs, evacuatePoweredOffVms } = plan.policy.maintenance;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await enterMaintenanceMode({ ...maintenanceInput, evacuatePoweredOffVms });
-      } catch (err) {
-        const failure = failureOf(err);
-        if (!failure?.type?.startsWith('maintenance-mode') || attempt >= retries) throw err;
-        log.warn('maintenance mode not entered; retrying', { host: host.name, attempt: attempt + 1, reason: failure.message });
-        await sleep(retryDelayMs, { summary: `retry entering maintenance mode (${attempt + 1} of ${retries}) in ${formatDuration(retryDelayMs)}` });
-      }
-    }
-  };
+/** The pre-check, retried while the host's CIM server does not answer; changes nothing. */
+async function precheck(run: HostRemediation): Promise<PrecheckReport> {
+  const { plan } = run;
+  const report = await untilReachable(run.hostName, () => precheckHost({
+    host: plan.install.host,
+    managed: { vcenter: plan.managed.vcenter, hostRef: plan.managed.hostRef },
+    bundleUri: plan.install.bundleUri,
+    vibs: plan.vibs,
+    rebootAlways: plan.policy.reboot === 'always',
+    remediationId: run.self.workflowId,
+  }), {
+    sinceMs: run.startedAtMs,
+    timeoutMs: plan.install.unreachableTimeoutMs,
+    onAttempt: (attempt) => {
+      run.unreachable = attempt;
+      run.showProgress();
+    },
+  });
+  run.facts.vibs = report.vibs;
+  run.facts.bootTimeBefore = report.state?.bootTime ?? null;
+  run.precheckAt = report.vcenterTime;
+  return report;
+}
 
-  const runInstall = async (): Promise<InstallResult> => {
+/** vLCM's policy: on a maintenance-mode failure, fail, or retry after a delay a number of times. */
+async function enterMaintenanceMode(run: HostRemediation, report: PrecheckReport): Promise<void> {
+  if (report.state?.inMaintenanceMode) {
+    run.maintenance = 'already-in';
+    return;
+  }
+  run.enterStep('entering-maintenance');
+  const { enterMaintenanceMode: enter } = maintenanceActivities(run.plan.policy.maintenance.timeoutMs);
+  const { retries, retryDelayMs, evacuatePoweredOffVms, timeoutMs } = run.plan.policy.maintenance;
+  const began = Date.now();
+  let entered: MaintenanceChange | undefined;
+  for (let attempt = 0; !entered; attempt++) {
+    run.facts.maintenanceAttempts = attempt + 1;
     try {
-      return await executeChild(installVib, {
-        workflowId: installWorkflowId,
-        args: [{ ...plan.installInput, ...(plan.install.rolloutId ? { rolloutId: plan.install.rolloutId } : {}) }],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        typedSearchAttributes: [
-          { key: VIBFLOW_HOST, value: host.name },
-          ...(plan.install.rolloutId ? [{ key: VIBFLOW_ROLLOUT_ID, value: plan.install.rolloutId }] : []),
-        ],
-        staticSummary: `Install ${plan.install.bundleUri} on ${host.name} (in maintenance mode)`,
-      });
+      entered = await enter({ ...run.vcenterHost, timeoutSeconds: Math.round(timeoutMs / 1000), evacuatePoweredOffVms });
     } catch (err) {
-      const result = failureOf(err)?.details?.[0] as InstallResult | undefined;
-      if (!result || isCancellation(err)) throw err;
-      facts.install = result;
-      throw new RemediationEnded('installing', result.errorCategory ?? result.outcome, `the install ended ${result.outcome}: ${result.reason ?? result.errorDescription ?? 'no reason given'}`);
+      const failure = failureOf(err);
+      if (!failure?.type?.startsWith('maintenance-mode') || attempt >= retries) throw err;
+      log.warn('maintenance mode not entered; retrying', { host: run.hostName, attempt: attempt + 1, reason: failure.message });
+      await sleep(retryDelayMs, { summary: `retry entering maintenance mode (${attempt + 1} of ${retries}) in ${formatDuration(retryDelayMs)}` });
     }
-  };
+  }
+  run.maintenance = 'entered';
+  run.facts.maintenanceEnteredAt = entered.at;
+  run.timings.maintenanceEnterMs = Date.now() - began;
+}
 
-  /** Back: vCenter sees the host connected again with a boot time later than before the reboot. */
-  const waitUntilBack = async (requestedAtMs: number): Promise<HostState> => {
-    const deadline = requestedAtMs + plan.policy.rebootTimeoutMs;
-    const every = Math.min(Math.max(plan.install.pollIntervalMs, 1_000), 30_000);
-    let last: HostState | undefined;
-    let lastError: string | undefined;
-    for (;;) {
-      try {
-        last = await readHostState(vcenterHost);
-        lastError = undefined;
-        if (last.connectionState === 'connected' && later(last.bootTime, facts.bootTimeBefore)) return last;
-      } catch (err) {
-        lastError = failureOf(err)?.message ?? (err as Error).message;
-      }
-      if (now() >= deadline) {
-        const seen = lastError ? `vCenter could not be read: ${lastError}` : `last seen ${last?.connectionState ?? 'unknown'}, boot time ${last?.bootTime ?? 'unknown'}`;
-        throw new RemediationEnded('waiting-for-host', 'did-not-come-back', `host did not come back within ${formatDuration(plan.policy.rebootTimeoutMs)} after the reboot (${seen})`);
-      }
-      await sleep(Math.min(every, Math.max(deadline - now(), 1)), { summary: `wait ${formatDuration(every)} for ${host.name} to come back` });
-    }
-  };
-
+/** The install, as installVib itself runs it (its own history, continue-as-new and exactly-once rules). */
+async function install(run: HostRemediation): Promise<InstallResult> {
+  run.enterStep('installing');
+  const { plan } = run;
+  const { rolloutId } = plan.install;
+  const began = Date.now();
   try {
-    const report = await untilReachable(host.name, () => precheckHost({
-      host,
-      managed: { vcenter: plan.managed.vcenter, hostRef: plan.managed.hostRef },
-      bundleUri: plan.install.bundleUri,
-      vibs: plan.vibs,
-      rebootAlways: plan.policy.reboot === 'always',
-      remediationId: self.workflowId,
-    }), {
-      sinceMs: startedAtMs,
-      timeoutMs: plan.install.unreachableTimeoutMs,
-      onAttempt: (attempt) => {
-        unreachable = attempt;
-        setCurrentDetails(remediationMarkdown(progress()));
-      },
+    const result = await executeChild(installVib, {
+      workflowId: run.installWorkflowId,
+      args: [{ ...plan.installInput, ...(rolloutId ? { rolloutId } : {}) }],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [{ key: VIBFLOW_HOST, value: run.hostName }, ...(rolloutId ? [{ key: VIBFLOW_ROLLOUT_ID, value: rolloutId }] : [])],
+      staticSummary: `Install ${plan.install.bundleUri} on ${run.hostName} (in maintenance mode)`,
     });
-    facts.vibs = report.vibs;
-    facts.bootTimeBefore = report.state?.bootTime ?? null;
-    precheckAt = report.vcenterTime;
-    if (report.verdict === 'skip') return finish('skipped', { reason: `${host.name} skipped: ${report.reasons.join('; ')}` });
+    run.facts.install = result;
+    run.timings.installMs = Date.now() - began;
+    return result;
+  } catch (err) {
+    const result = failureOf(err)?.details?.[0] as InstallResult | undefined;
+    if (!result || isCancellation(err)) throw err;
+    run.facts.install = result;
+    throw new RemediationEnded('installing', result.errorCategory ?? result.outcome, `the install ended ${result.outcome}: ${result.reason ?? result.errorDescription ?? 'no reason given'}`);
+  }
+}
+
+/** Back: vCenter sees the host connected again with a boot time later than before the reboot. */
+async function waitUntilBack(run: HostRemediation, requestedAtMs: number): Promise<HostState> {
+  const { rebootTimeoutMs } = run.plan.policy;
+  const deadline = requestedAtMs + rebootTimeoutMs;
+  const every = Math.min(Math.max(run.plan.install.pollIntervalMs, 1_000), 30_000);
+  let last: HostState | undefined;
+  let lastError: string | undefined;
+  for (;;) {
+    try {
+      last = await readHostState(run.vcenterHost);
+      lastError = undefined;
+      if (last.connectionState === 'connected' && later(last.bootTime, run.facts.bootTimeBefore)) return last;
+    } catch (err) {
+      lastError = failureOf(err)?.message ?? (err as Error).message;
+    }
+    if (Date.now() >= deadline) {
+      const seen = lastError ? `vCenter could not be read: ${lastError}` : `last seen ${last?.connectionState ?? 'unknown'}, boot time ${last?.bootTime ?? 'unknown'}`;
+      throw new RemediationEnded('waiting-for-host', 'did-not-come-back', `host did not come back within ${formatDuration(rebootTimeoutMs)} after the reboot (${seen})`);
+    }
+    await sleep(Math.min(every, Math.max(deadline - Date.now(), 1)), { summary: `wait ${formatDuration(every)} for ${run.hostName} to come back` });
+  }
+}
+
+/** Reboots when the policy asks (if-required: the job or vCenter says so), and waits until the host is back. */
+async function rebootIfNeeded(run: HostRemediation, result: InstallResult): Promise<void> {
+  const { reboot } = run.plan.policy;
+  // vCenter's summary.rebootRequired also catches a reboot an earlier install left waiting.
+  const afterInstall = reboot === 'always' ? undefined : await readHostState(run.vcenterHost);
+  const pending = rebootPending(result, afterInstall?.rebootRequired ?? false);
+  if (!needsReboot(reboot, pending)) {
+    run.facts.rebootPending = pending;
+    return;
+  }
+  run.enterStep('rebooting');
+  const requestedAtMs = Date.now();
+  await rebootHost({ ...run.vcenterHost, bootTimeBefore: run.facts.bootTimeBefore, notBefore: run.precheckAt });
+  run.facts.rebooted = true;
+  run.enterStep('waiting-for-host');
+  const back = await waitUntilBack(run, requestedAtMs);
+  run.facts.bootTimeAfter = back.bootTime;
+  run.timings.rebootMs = Date.now() - requestedAtMs;
+}
+
+/** The host's software inventory against the VIBs expected (declared, or what the install reported). */
+async function verify(run: HostRemediation, result: InstallResult): Promise<void> {
+  run.enterStep('verifying');
+  const expected = run.plan.vibs.length ? run.plan.vibs : vibsOf(result.changes);
+  if (expected.length) {
+    run.facts.vibs = await verifySoftware({ host: run.plan.install.host, expected });
+    if (!allSatisfied(run.facts.vibs)) {
+      throw new RemediationEnded('verifying', 'not-applied-after-reboot', `${run.facts.rebooted ? 'after the reboot' : 'after the install'} the host does not have ${describeShortfall(run.facts.vibs)}`);
+    }
+  }
+  // Installed but not active until the host reboots: never called verified.
+  run.facts.verified = !run.facts.rebootPending;
+}
+
+async function exitMaintenanceMode(run: HostRemediation): Promise<void> {
+  if (run.maintenance !== 'entered') return;
+  run.enterStep('exiting-maintenance');
+  const { exitMaintenanceMode: exit } = maintenanceActivities(run.plan.policy.maintenance.timeoutMs);
+  const exited = await exit({ ...run.vcenterHost, timeoutSeconds: Math.round(run.plan.policy.maintenance.timeoutMs / 1000) });
+  run.maintenance = 'exited';
+  run.facts.maintenanceExitedAt = exited.at;
+}
+
+/** A failed step: the host stays where it is (or leaves maintenance mode when the policy says so), in words. */
+async function failed(run: HostRemediation, ended: RemediationEnded): Promise<never> {
+  let exitNote = '';
+  if (run.plan.policy.exitMaintenanceOnFailure && run.maintenance === 'entered') {
+    try {
+      await exitMaintenanceMode(run);
+    } catch (exitErr) {
+      exitNote = `; exiting maintenance mode failed too: ${failureOf(exitErr)?.message ?? (exitErr as Error).message}`;
+    }
+  }
+  const where = maintenanceNote(run.hostName, run.maintenance, 'failed', run.facts.maintenanceEnteredAt);
+  const result = run.finish('failed', { failedStep: ended.step, errorCategory: ended.category, reason: `${ended.reason}. ${where}${exitNote}` });
+  throw ApplicationFailure.create({
+    message: `${run.hostName}: remediation failed during ${stepLabel(ended.step)}: ${result.reason}`,
+    type: REMEDIATION_FAILURE_TYPE,
+    nonRetryable: true,
+    details: [result],
+  });
+}
+
+export async function remediateHost(input: RemediateHostInput): Promise<RemediationResult> {
+  const run = await begin(input);
+  try {
+    const report = await precheck(run);
+    if (report.verdict === 'skip') return run.finish('skipped', { reason: `${run.hostName} skipped: ${report.reasons.join('; ')}` });
     if (report.verdict === 'blocked') throw new RemediationEnded('pre-check', 'pre-check', `blocked by the pre-check: ${report.reasons.join('; ')}`);
     if (report.verdict === 'already-compliant') {
-      return finish('already-compliant', { verified: true, reason: `${host.name} already has ${report.vibs.map((v) => `${v.name} ${v.found}`).join(', ')}; nothing was changed` });
+      return run.finish('already-compliant', { verified: true, reason: `${run.hostName} already has ${report.vibs.map((v) => `${v.name} ${v.found}`).join(', ')}; nothing was changed` });
     }
-
-    if (report.state?.inMaintenanceMode) maintenance = 'already-in';
-    else {
-      enterStep('entering-maintenance');
-      const began = now();
-      const entered = await enterWithPolicy();
-      maintenance = 'entered';
-      facts.maintenanceEnteredAt = entered.at;
-      timings.maintenanceEnterMs = now() - began;
+    await enterMaintenanceMode(run, report);
+    const result = await install(run);
+    await rebootIfNeeded(run, result);
+    await verify(run, result);
+    await exitMaintenanceMode(run);
+    if (run.facts.rebootPending) {
+      return run.finish('installed-reboot-pending', { reason: `${run.hostName}: installed, reboot pending (--reboot ${run.plan.policy.reboot}): what was installed is not active until the host reboots` });
     }
-
-    enterStep('installing');
-    const installBegan = now();
-    const install = await runInstall();
-    facts.install = install;
-    timings.installMs = now() - installBegan;
-
-    const afterInstall = plan.policy.reboot === 'if-required' ? await readHostState(vcenterHost) : undefined;
-    if (needsReboot(plan.policy.reboot, install, afterInstall?.rebootRequired ?? false)) {
-      enterStep('rebooting');
-      const requestedAtMs = now();
-      await rebootHost({ ...vcenterHost, bootTimeBefore: facts.bootTimeBefore, notBefore: precheckAt });
-      facts.rebooted = true;
-      enterStep('waiting-for-host');
-      const back = await waitUntilBack(requestedAtMs);
-      facts.bootTimeAfter = back.bootTime;
-      timings.rebootMs = now() - requestedAtMs;
-    }
-
-    enterStep('verifying');
-    const expected = plan.vibs.length ? plan.vibs : vibsOf(install.changes);
-    if (expected.length) {
-      facts.vibs = await verifySoftware({ host, expected });
-      if (!allSatisfied(facts.vibs)) {
-        throw new RemediationEnded('verifying', 'not-applied-after-reboot', `${facts.rebooted ? 'after the reboot' : 'after the install'} the host does not have ${describeShortfall(facts.vibs)}`);
-      }
-    }
-    facts.verified = true;
-
-    if (maintenance === 'entered') {
-      enterStep('exiting-maintenance');
-      const exited = await exitMaintenanceMode(maintenanceInput);
-      maintenance = 'exited';
-      facts.maintenanceExitedAt = exited.at;
-    }
-    return finish('succeeded');
+    return run.finish('succeeded');
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
-        finish('cancelled', { reason: `cancelled during ${stepLabel(step)}; ${whereLeft()}` });
+        run.finish('cancelled', { reason: `cancelled during ${stepLabel(run.step)}; ${maintenanceNote(run.hostName, run.maintenance, 'cancelled', run.facts.maintenanceEnteredAt)}` });
       });
       throw err;
     }
-    const ended = asRemediationEnded(err, step);
+    const ended = asRemediationEnded(err, run.step);
     if (!ended) throw err;
-    let exitNote = '';
-    if (plan.policy.exitMaintenanceOnFailure && maintenance === 'entered') {
-      try {
-        facts.maintenanceExitedAt = (await exitMaintenanceMode(maintenanceInput)).at;
-        maintenance = 'exited';
-      } catch (exitErr) {
-        exitNote = `; exiting maintenance mode failed too: ${failureOf(exitErr)?.message ?? (exitErr as Error).message}`;
-      }
-    }
-    const result = finish('failed', { failedStep: ended.step, errorCategory: ended.category, reason: `${ended.reason}. ${whereLeft()}${exitNote}` });
-    throw ApplicationFailure.create({
-      message: `${host.name}: remediation failed during ${stepLabel(ended.step)}: ${result.reason}`,
-      type: REMEDIATION_FAILURE_TYPE,
-      nonRetryable: true,
-      details: [result],
-    });
+    return failed(run, ended);
   }
 }

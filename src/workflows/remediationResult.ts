@@ -12,7 +12,8 @@ export type RemediationStep =
   | 'exiting-maintenance'
   | 'done';
 
-export type RemediationOutcome = 'succeeded' | 'already-compliant' | 'skipped' | 'failed' | 'cancelled';
+/** `installed-reboot-pending`: installed, but not active until the host reboots (e.g. `--reboot never`); never verified. */
+export type RemediationOutcome = 'succeeded' | 'installed-reboot-pending' | 'already-compliant' | 'skipped' | 'failed' | 'cancelled';
 
 /** Where the host stands with maintenance mode. */
 export type MaintenanceState = 'not-entered' | 'entered' | 'already-in' | 'exited';
@@ -56,13 +57,20 @@ export interface RemediationResult extends RemediationProgress {
   readonly reason?: string;
   readonly maintenanceEnteredAt: string | null;
   readonly maintenanceExitedAt: string | null;
+  /** Attempts at entering maintenance mode (more than 1: the retry policy was used); 0 when not tried. */
+  readonly maintenanceAttempts: number;
   readonly bootTimeBefore: string | null;
   readonly bootTimeAfter: string | null;
   readonly rebooted: boolean;
+  /** The install waits for a reboot (the job or vCenter says so) that this remediation did not do. */
+  readonly rebootPending: boolean;
+  /** The host's software was checked and what was installed is active (never with a reboot pending). */
   readonly verified: boolean;
   readonly vibs: readonly VibCheck[];
   /** Whether the host is in maintenance mode now, as far as vibflow knows. */
   readonly inMaintenanceMode: boolean;
+  /** Where the host was left with maintenance mode, and why, in words. */
+  readonly maintenanceNote: string;
   readonly install: InstallResult | null;
   readonly timings: RemediationTimings;
 }
@@ -84,6 +92,28 @@ export function stepLabel(step: RemediationStep): string {
   return STEP_LABEL[step];
 }
 
+/** An outcome in words, as every view shows it. */
+export function outcomeLabel(outcome: string): string {
+  return outcome === 'installed-reboot-pending' || outcome === 'reboot-pending' ? 'installed, reboot pending' : outcome;
+}
+
+/** Where a remediation left the host with maintenance mode, and why, in words. */
+export function maintenanceNote(host: string, maintenance: MaintenanceState, outcome: RemediationOutcome, enteredAt: string | null): string {
+  const ended = outcome === 'failed' || outcome === 'cancelled';
+  switch (maintenance) {
+    case 'entered':
+      return ended
+        ? `${host} stays in maintenance mode (entered ${enteredAt}): check it, then exit maintenance mode in vCenter`
+        : `${host} is in maintenance mode (entered ${enteredAt})`;
+    case 'already-in':
+      return `${host} was in maintenance mode before the remediation and stays in it: exit maintenance mode in vCenter when it may run VMs again`;
+    case 'exited':
+      return ended ? `${host} was taken out of maintenance mode again (exit on failure)` : `${host} left maintenance mode`;
+    default:
+      return `${host} was not put in maintenance mode${ended ? ' and was not changed' : ''}`;
+  }
+}
+
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 160);
 }
@@ -96,11 +126,13 @@ export function remediationMarkdown(progress: RemediationProgress | RemediationR
     '',
     '| step | maintenance mode | elapsed |',
     '| --- | --- | --- |',
-    `| ${progress.outcome ?? stepLabel(progress.step)} | ${progress.maintenance} | ${progress.elapsedSeconds} s |`,
+    `| ${progress.outcome ? outcomeLabel(progress.outcome) : stepLabel(progress.step)} | ${progress.maintenance} | ${progress.elapsedSeconds} s |`,
   ];
   if (progress.unreachable) lines.push('', `CIM not answering: attempt ${progress.unreachable.attempts}, last error: ${cell(progress.unreachable.lastError)}`);
   if (result) {
-    lines.push('', `boot time ${result.bootTimeBefore ?? '-'} -> ${result.bootTimeAfter ?? '-'}, verified: ${result.verified}`);
+    lines.push('', `boot time ${result.bootTimeBefore ?? '-'} -> ${result.bootTimeAfter ?? '-'}, verified: ${result.verified}${result.rebootPending ? ' (installed, reboot pending)' : ''}`);
+    if (result.maintenanceAttempts > 1) lines.push('', `entering maintenance mode took ${result.maintenanceAttempts} attempts`);
+    if (result.inMaintenanceMode) lines.push('', `**in maintenance mode**: ${cell(result.maintenanceNote)}`);
     if (result.reason) lines.push('', cell(result.reason));
   }
   return lines.join('\n');

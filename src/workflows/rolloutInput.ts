@@ -158,6 +158,11 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
   if (!installCheck.success) throw new InvalidInputError(`invalid rollout input:\n${describeIssues(installCheck.error)}`);
   const remediation = input.remediate !== undefined ? resolveRemediationPolicy(input.remediate, 'rollout input') : undefined;
   const vibs = parseVibs(input.vibs, 'vibs');
+  // A rollout installs a bundle in a version; "any version" is only for a compliance check (no bundle).
+  const unversioned = vibs.findIndex((vib) => vib.version === undefined);
+  if (input.bundleUri !== undefined && unversioned >= 0) {
+    throw new InvalidInputError(`invalid rollout input:\nvibs[${unversioned}].version: Required: the version the bundle brings ("${vibs[unversioned].name}" has none); any version is only for a compliance check, without bundleUri`);
+  }
 
   let window: RolloutPlan['window'];
   if (input.window) {

@@ -1,15 +1,17 @@
 /** A rollout's bookkeeping as plain data: per-host rows, totals, and the markdown for the UI. Pure. */
 import type { VibPresence } from '../esxi/compliance';
 import type { InstallOutcome } from './installResult';
-import type { RemediationOutcome, RemediationStep } from './remediationResult';
+import type { MaintenanceState, RemediationOutcome, RemediationStep } from './remediationResult';
+import { outcomeLabel } from './remediationResult';
 
-/** A dry run's verdict on a host. */
-export type CheckVerdict = 'would-install' | 'already-compliant' | 'blocked' | 'skipped';
+/** A dry run's verdict on a host; `reboot-pending`: it has the VIBs, not yet active (a remediation would reboot it). */
+export type CheckVerdict = 'would-install' | 'already-compliant' | 'reboot-pending' | 'blocked' | 'skipped';
 
 /** `checked`: a dry run's pre-check of the host is done. */
 export type HostState = 'pending' | 'running' | 'waiting-retry' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'checked';
 export type RolloutPhase = 'starting' | 'canary' | 'awaiting-approval' | 'rolling' | 'paused' | 'draining' | 'done';
-export type RolloutEndReason = 'completed' | 'failure-budget-exceeded' | 'window-closed' | 'aborted';
+/** `error`: the rollout itself failed (bad input, its hosts could not be read...); see `failure`. */
+export type RolloutEndReason = 'completed' | 'failure-budget-exceeded' | 'window-closed' | 'aborted' | 'error';
 
 export interface HostRow {
   readonly host: string;
@@ -25,10 +27,20 @@ export interface HostRow {
   readonly installWorkflowId?: string;
   /** Set when the hosts come from vCenter: the host's cluster (null when standalone). */
   readonly cluster?: string | null;
+  /** The vCenter that manages the host, when the rollout spans several. */
+  readonly vcenter?: string;
   /** A remediation's current (or last) step. */
   readonly step?: RemediationStep;
   readonly maintenanceEnteredAt?: string | null;
   readonly maintenanceExitedAt?: string | null;
+  /** Attempts at entering maintenance mode, when the retry policy needed more than one. */
+  readonly maintenanceAttempts?: number;
+  readonly maintenance?: MaintenanceState;
+  /** The host is in maintenance mode at the end of its remediation; `maintenanceNote` says why. */
+  readonly inMaintenanceMode?: boolean;
+  readonly maintenanceNote?: string;
+  /** Installed, but not active until the host reboots: never counted as verified. */
+  readonly rebootPending?: boolean;
   readonly bootTimeBefore?: string | null;
   readonly bootTimeAfter?: string | null;
   readonly verified?: boolean;
@@ -45,6 +57,10 @@ export interface RolloutTotals {
   readonly cancelled: number;
   readonly skipped: number;
   readonly checked: number;
+  /** Hosts left in maintenance mode at the end of their remediation (counted among the states above too). */
+  readonly inMaintenanceMode: number;
+  /** Hosts installed whose install waits for a reboot (counted among the states above too). */
+  readonly rebootPending: number;
 }
 
 export interface RolloutProgress {
@@ -61,12 +77,21 @@ export interface RolloutResult extends RolloutProgress {
   /** succeeded: every host; completed-with-failures: within the error budget. */
   readonly outcome: 'succeeded' | 'completed-with-failures' | 'failed' | 'aborted' | 'incomplete' | 'checked';
   readonly abortReason?: string;
+  /** Why the rollout itself failed (reason `error`): its category and the reason in words. */
+  readonly failure?: RolloutFailure;
 }
 
-export const NO_TOTALS: RolloutTotals = { hosts: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, skipped: 0, checked: 0 };
+export interface RolloutFailure {
+  /** The failure type an operator filters on, e.g. InvalidInput, HostSourceUnavailable, authentication, terminated. */
+  readonly category: string;
+  readonly message: string;
+}
+
+export const NO_TOTALS: RolloutTotals = { hosts: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, skipped: 0, checked: 0, inMaintenanceMode: 0, rebootPending: 0 };
 
 export function addTotals(a: RolloutTotals, b: RolloutTotals): RolloutTotals {
-  return Object.fromEntries(Object.entries(a).map(([key, value]) => [key, value + b[key as keyof RolloutTotals]])) as unknown as RolloutTotals;
+  // Totals carried from a run before a field existed lack it: count it as 0.
+  return Object.fromEntries(Object.keys(NO_TOTALS).map((key) => [key, (a[key as keyof RolloutTotals] ?? 0) + (b[key as keyof RolloutTotals] ?? 0)])) as unknown as RolloutTotals;
 }
 
 export function totalsOf(rows: readonly HostRow[]): RolloutTotals {
@@ -80,19 +105,29 @@ export function totalsOf(rows: readonly HostRow[]): RolloutTotals {
     cancelled: count(['cancelled']),
     skipped: count(['skipped']),
     checked: count(['checked']),
+    inMaintenanceMode: rows.filter((row) => row.inMaintenanceMode).length,
+    rebootPending: rows.filter((row) => row.rebootPending).length,
   };
 }
 
-export function rolloutMarkdown(progress: RolloutProgress, reason?: RolloutEndReason): string {
+/** The state a failed rollout ended in when it has no result of its own (it failed before or outside its hosts). */
+export function failedRollout(rolloutId: string, failure: RolloutFailure): RolloutResult {
+  return { rolloutId, phase: 'done', paused: false, totals: NO_TOTALS, rows: [], runs: 1, reason: 'error', outcome: 'failed', failure };
+}
+
+export function rolloutMarkdown(progress: RolloutProgress, reason?: RolloutEndReason, failure?: RolloutFailure): string {
   const t = progress.totals;
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 160);
   const lines = [
     `**rollout ${progress.rolloutId}**: ${progress.phase}${progress.paused ? ' (paused)' : ''}${reason ? `, ended: ${reason}` : ''}`,
+  ];
+  if (failure) lines.push('', `**failed** (${cell(failure.category)}): ${cell(failure.message)}`);
+  lines.push(
     '',
     '| hosts | pending | running | succeeded | failed | cancelled | skipped |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     `| ${t.hosts} | ${t.pending} | ${t.running} | ${t.succeeded} | ${t.failed} | ${t.cancelled} | ${t.skipped} |`,
-  ];
-  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 100);
+  );
   const running = progress.rows.filter((r) => r.state === 'running').slice(0, 10);
   if (running.length) {
     lines.push('', '| running host | cluster | step |', '| --- | --- | --- |');
@@ -103,5 +138,12 @@ export function rolloutMarkdown(progress: RolloutProgress, reason?: RolloutEndRe
     lines.push('', '| failed host | attempt | error |', '| --- | --- | --- |');
     for (const row of failed) lines.push(`| ${row.host} | ${row.attempt} | ${cell(row.error ?? row.outcome ?? '')} |`);
   }
+  const inMaintenance = progress.rows.filter((r) => r.inMaintenanceMode).slice(0, 10);
+  if (inMaintenance.length) {
+    lines.push('', `**${t.inMaintenanceMode} in maintenance mode**`, '', '| host | why |', '| --- | --- |');
+    for (const row of inMaintenance) lines.push(`| ${row.host} | ${cell(row.maintenanceNote ?? '')} |`);
+  }
+  const pending = progress.rows.filter((r) => r.rebootPending).slice(0, 10);
+  if (pending.length) lines.push('', `**${t.rebootPending} ${outcomeLabel('installed-reboot-pending')}**: ${pending.map((r) => r.host).join(', ')}${t.rebootPending > pending.length ? ', ...' : ''}`);
   return lines.join('\n');
 }

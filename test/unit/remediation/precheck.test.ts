@@ -25,8 +25,9 @@ describe('pre-check verdict', () => {
   it('is already compliant when every declared VIB is there in its version (or any version when none is given)', () => {
     expect(precheckVerdict({ host: 'esx-001', vcenter: vcenter(), cim: cim(), bundleUri: bundle, vibs: [{ name: 'drv', version: '1.0' }, { name: 'esx-base' }] }).verdict).toBe('already-compliant');
     expect(precheckVerdict({ host: 'esx-001', cim: cim(), vibs: [] }).verdict).toBe('ready');
-    // In place, but waiting for a reboot: not done yet.
-    expect(precheckVerdict({ host: 'esx-001', vcenter: vcenter({ state: state({ rebootRequired: true }) }), cim: cim(), vibs: [{ name: 'drv', version: '1.0' }] }).verdict).toBe('ready');
+    // In place, but waiting for a reboot: not done yet, and said so.
+    const pending = precheckVerdict({ host: 'esx-001', vcenter: vcenter({ state: state({ rebootRequired: true }) }), cim: cim(), vibs: [{ name: 'drv', version: '1.0' }] });
+    expect([pending.verdict, pending.reasons]).toEqual(['reboot-pending', [expect.stringMatching(/^installed, reboot pending: /)]]);
   });
 
   it('skips a host vCenter cannot reach, saying so', () => {
