@@ -3,7 +3,8 @@ import { WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHan
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { rolloutWorkflowId } from '../shared/ids';
 import { VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
-import { answeredQuery } from './lookup';
+import { answeredQuery, findWork } from './lookup';
+import { failureInWords } from './workflowFailure';
 import {
   abortUpdate,
   approveUpdate,
@@ -13,7 +14,7 @@ import {
   rolloutProgressQuery,
 } from '../workflows/fleetRollout';
 import { parseRolloutInput, type FleetRolloutInput, type RolloutPlan } from '../workflows/rolloutInput';
-import type { RolloutProgress, RolloutResult } from '../workflows/rolloutState';
+import { failedRollout, type RolloutProgress, type RolloutResult } from '../workflows/rolloutState';
 
 export type RolloutHandle = WorkflowHandle<typeof fleetRollout>;
 
@@ -106,6 +107,29 @@ export function rolloutHandle(client: Client, rolloutId: string, runId?: string)
   return client.workflow.getHandle(rolloutWorkflowId(bareRolloutId(rolloutId)), runId);
 }
 
+/** No rollout under the id given; `found` says what the id is instead, when it is vibflow's. */
+export class RolloutNotFoundError extends Error {
+  override readonly name = 'RolloutNotFoundError';
+  constructor(readonly id: string, readonly found?: 'install' | 'remediation') {
+    super(found ? `${id} is ${found === 'install' ? 'an install' : "a host's remediation"}, not a rollout: vibflow status ${id}` : `no rollout ${id}`);
+  }
+}
+
+/**
+ * The rollout a person names: its rollout id, its workflow id, a scheduled run's id, or the
+ * workflow id it was started under from the Web UI (any id, with the workflow type fleetRollout).
+ */
+export async function findRollout(client: Client, id: string, runId?: string): Promise<RolloutHandle> {
+  const found = await findWork(client, id, runId);
+  if (found?.kind === 'rollout') return found.handle;
+  throw new RolloutNotFoundError(id, found?.kind);
+}
+
+/** The id to give `vibflow report` for a rollout's workflow: the rollout id where that finds it, else the workflow id. */
+export function reportableId(workflowId: string): string {
+  return workflowId.startsWith(WORKFLOW_ID_PREFIX) ? bareRolloutId(workflowId) : workflowId;
+}
+
 export type SteeringVerb = 'pause' | 'resume' | 'abort' | 'approve';
 const UPDATES = { pause: pauseUpdate, resume: resumeUpdate, abort: abortUpdate, approve: approveUpdate } as const;
 
@@ -131,15 +155,18 @@ export function rolloutProgress(handle: RolloutHandle): Promise<RolloutProgress>
   return handle.query(rolloutProgressQuery);
 }
 
-/** The typed result, also when the rollout ended early (it then fails carrying the result). */
+/**
+ * The typed result, also when the rollout ended early (it then fails carrying the result), and
+ * when it failed without one (bad input, hosts that cannot be read, terminated): then a failed
+ * result with no rows whose `failure` says why, with its category.
+ */
 export async function rolloutResult(handle: RolloutHandle): Promise<RolloutResult> {
   try {
     return await handle.result();
   } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.details?.[0]) {
-      return err.cause.details[0] as RolloutResult;
-    }
-    throw err;
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    if (err.cause instanceof ApplicationFailure && err.cause.details?.[0]) return err.cause.details[0] as RolloutResult;
+    return failedRollout(reportableId(handle.workflowId), failureInWords(err));
   }
 }
 

@@ -1,10 +1,11 @@
 /**
- * The vibflow command tree, with what every command shares: the exit codes in its --help,
+ * The vibflow command tree, with what every command shares: its exit codes in its --help,
  * "(required)" on mandatory options, and no empty value for any flag or argument.
  */
 import { Command, Help, type Option } from 'commander';
 import { registerCommands } from './commands';
-import { EXIT_CODES_HELP, UsageError } from './usageError';
+import { COMMAND_EXITS, exitCodesHelp } from './exitCodes';
+import { UsageError } from './usageError';
 
 /** An empty value is never meant (`--thumbprint ""` would silently pin nothing): refuse it, naming the flag. */
 function refuseEmptyValues(command: Command): void {
@@ -17,8 +18,12 @@ function refuseEmptyValues(command: Command): void {
   });
 }
 
-function everyCommand(command: Command): Command[] {
-  return [command, ...command.commands.flatMap(everyCommand)];
+/** Every command below `command`, with its name as a user types it (`rollout pause`). */
+function everyCommand(command: Command, prefix: readonly string[] = []): [string, Command][] {
+  return command.commands.flatMap((sub) => {
+    const name = [...prefix, sub.name()];
+    return [[name.join(' '), sub] as [string, Command], ...everyCommand(sub, name)];
+  });
 }
 
 export function buildProgram(): Command {
@@ -36,6 +41,10 @@ export function buildProgram(): Command {
     .exitOverride()
     .hook('preAction', (_program, action) => refuseEmptyValues(action));
   registerCommands(program);
-  for (const command of everyCommand(program)) command.addHelpText('after', EXIT_CODES_HELP);
+  // Each command lists the exit codes it can end with; a group without an action of its own lists none.
+  for (const [name, command] of everyCommand(program)) {
+    const exits = COMMAND_EXITS[name];
+    if (exits) command.addHelpText('after', exitCodesHelp(exits));
+  }
   return program;
 }

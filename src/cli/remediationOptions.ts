@@ -78,6 +78,10 @@ function remediationPolicy(flags: RemediationFlags): RemediationPolicyInput | un
     if (given.length) throw new UsageError(`${given.map(flagName).join(', ')}: only with --remediate`);
     return undefined;
   }
+  // A flag that would change nothing is refused rather than silently ignored.
+  if (flags.maintenanceRetryDelay !== undefined && flags.maintenanceRetries === undefined) {
+    throw new UsageError('--maintenance-retry-delay: only with --maintenance-retries N (without it a failed maintenance-mode entry is not retried)');
+  }
   const maintenance = {
     ...(flags.maintenanceTimeout ? { timeout: flags.maintenanceTimeout } : {}),
     ...(flags.evacuatePoweredOffVms ? { evacuatePoweredOffVms: true } : {}),
@@ -97,7 +101,9 @@ export async function hostSourceFromFlags(flags: RemediationFlags & { inventory:
   const inventory = await loadInventory(flags.inventory);
   const names = flags.hosts?.split(',').map((name) => name.trim()).filter(Boolean);
   if (isVcenterInventory(inventory)) return { fromVcenter: vcenterSource(inventory, { ...(flags.cluster ? { clusters: flags.cluster } : {}), ...(names ? { hosts: names } : {}) }) };
-  if (flags.cluster) throw new UsageError(`--cluster: clusters come from vCenter, and ${flags.inventory} lists its hosts itself (no "vcenter" section)`);
+  const noVcenter = `${flags.inventory} lists its hosts itself (no "vcenter" section)`;
+  if (flags.cluster) throw new UsageError(`--cluster: clusters come from vCenter, and ${noVcenter}`);
+  if (flags.maxPerCluster !== undefined) throw new UsageError(`--max-per-cluster: clusters come from vCenter, and ${noVcenter}`);
   if (flags.remediate) throw new UsageError(`--remediate: remediation goes through vCenter (maintenance mode, reboot), and ${flags.inventory} names no vCenter`);
   const hosts = names ? names.map((name) => findHost(inventory, name)) : inventory.hosts;
   // A large fleet is not carried in the workflow input (Temporal's payload limit): the workers read the file.

@@ -8,7 +8,10 @@ import type { FleetRolloutInput } from '../workflows/rolloutInput';
 import type { FieldFlags } from './inputFlags';
 import { addInstallSettings, INSTALL_SETTING_FIELDS, installSettingsFromFlags, type InstallSettingFlags } from './installSettings';
 import { addRemediationOptions, hostSourceFromFlags, REMEDIATION_FIELDS, remediationInputFromFlags, type RemediationFlags } from './remediationOptions';
+import type { VcenterHostSource } from '../inventory/vcenterHosts';
+import { vibFromText } from '../workflows/remediationInput';
 import { UsageError } from './usageError';
+import { checkVcenterSelection, inventoryOrigin } from './vcenterCheck';
 
 export interface RolloutFlags extends InstallSettingFlags, RemediationFlags {
   inventory?: string;
@@ -23,7 +26,7 @@ export interface RolloutFlags extends InstallSettingFlags, RemediationFlags {
   cutoff?: string;
   onWindowEnd?: 'finish' | 'cancel';
   retries?: string;
-  retryDelay: string;
+  retryDelay?: string;
   order?: 'as-given' | 'name';
 }
 
@@ -62,7 +65,7 @@ export function addRolloutOptions(command: Command): Command {
       .option('--cutoff <duration>', 'no host starts in the last part of the window, e.g. 30m')
       .addOption(new Option('--on-window-end <mode>', 'hosts still installing when the window ends').choices(['finish', 'cancel']))
       .option('--retries <n>', 'retries of a failed host install')
-      .option('--retry-delay <duration>', 'delay before a retry', '1m')
+      .option('--retry-delay <duration>', 'with --retries: delay before a retry; 1m when not given')
       .addOption(new Option('--order <order>', 'host order').choices(['as-given', 'name'])),
   ));
 }
@@ -79,7 +82,14 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
     return Number(size);
   });
   if (flags.retries !== undefined && !/^\d+$/.test(flags.retries)) throw new UsageError(`--retries: "${flags.retries}" is not a whole number`);
+  // A flag that would change nothing is refused rather than silently ignored.
   if ((flags.cutoff || flags.onWindowEnd) && !flags.window) throw new UsageError('--cutoff and --on-window-end need --window');
+  if (flags.retryDelay !== undefined && flags.retries === undefined) throw new UsageError('--retry-delay: only with --retries N (without it a failed host is not retried)');
+  if (flags.approveAfterCanary && !canary) throw new UsageError('--approve-after-canary: only with --canary SIZES (the approval comes after the canary batches)');
+  if (flags.order && source.fromVcenter) throw new UsageError('--order: hosts read from vCenter come in cluster and name order');
+  // A rollout installs a bundle in a version: "any version" is for `vibflow compliance` only.
+  const unversioned = (flags.vib ?? []).filter((text) => !vibFromText(text).version);
+  if (unversioned.length) throw new UsageError(`--vib ${unversioned.join(', ')}: give the version the bundle brings, NAME=VERSION (e.g. ${vibFromText(unversioned[0]).name || 'drv'}=2.0); any version is only for vibflow compliance`);
   return {
     rolloutId,
     ...source,
@@ -92,7 +102,25 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
     ...(canary ? { canary } : {}),
     ...(flags.approveAfterCanary ? { approveAfterCanary: true } : {}),
     ...(flags.window ? { window: { duration: flags.window, ...(flags.cutoff ? { cutoff: flags.cutoff } : {}), ...(flags.onWindowEnd ? { onEnd: flags.onWindowEnd } : {}) } } : {}),
-    ...(flags.retries !== undefined ? { hostRetries: { count: Number(flags.retries), delay: flags.retryDelay } } : {}),
+    ...(flags.retries !== undefined ? { hostRetries: { count: Number(flags.retries), ...(flags.retryDelay ? { delay: flags.retryDelay } : {}) } } : {}),
     ...(flags.order ? { order: flags.order } : {}),
   };
+}
+
+/**
+ * The rollout's vCenter selection checked against vCenter from here, before anything starts: an
+ * unknown cluster or host is refused (UsageError, listing the real ones), a name in another case
+ * is taken as vCenter spells it, and when the check cannot be made that is said on stderr.
+ * `what` names what checks them later ("the rollout", "each scheduled run").
+ */
+export async function checkRolloutHosts(input: FleetRolloutInput, inventory: string, what: string): Promise<FleetRolloutInput> {
+  if (!input.fromVcenter) return input;
+  const check = await checkVcenterSelection(input.fromVcenter as VcenterHostSource, inventoryOrigin(inventory));
+  if (!check.checked) {
+    process.stderr.write(`vibflow: the clusters and hosts were not checked against vCenter from here (${check.why}); ${what} checks them when it starts, with the workers' credential\n`);
+    return input;
+  }
+  for (const note of check.notes) process.stderr.write(`vibflow: ${note}\n`);
+  const { clusters, hosts } = check.source;
+  return { ...input, fromVcenter: { ...input.fromVcenter, ...(clusters ? { clusters } : {}), ...(hosts ? { hosts } : {}) } };
 }

@@ -2,6 +2,7 @@
  * A rollout in words: the totals, how it ended, and the per-host report as a table (fitted to a
  * terminal when there is one), CSV or JSON. CSV and JSON carry every error in full.
  */
+import { outcomeLabel } from '../workflows/remediationResult';
 import type { HostRow, RolloutProgress, RolloutResult, RolloutTotals } from '../workflows/rolloutState';
 import { fit } from './liveBlock';
 
@@ -10,18 +11,24 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 const isResult = (state: RolloutProgress | RolloutResult): state is RolloutResult => 'reason' in state;
 
-/** "5/6 done: 4 succeeded, 1 failed, 1 running" (counts that are zero left out). */
+/** "5/6 done: 4 succeeded, 1 failed, 1 running; 1 in maintenance mode" (counts that are zero left out). */
 export function totalsText(totals: RolloutTotals): string {
-  const { hosts, running, pending, ...ended } = totals;
+  const { hosts, running, pending, inMaintenanceMode = 0, rebootPending = 0, ...ended } = totals;
   const counts = [...Object.entries(ended), ['running', running] as const, ['pending', pending] as const]
     .filter(([, count]) => count > 0)
     .map(([state, count]) => `${count} ${state}`);
-  return `${hosts - running - pending}/${hosts} done${counts.length ? `: ${counts.join(', ')}` : ''}`;
+  // Said of hosts already counted by state: a host can be succeeded and still in maintenance mode.
+  const notes = [
+    ...(inMaintenanceMode ? [`${inMaintenanceMode} in maintenance mode`] : []),
+    ...(rebootPending ? [`${rebootPending} ${outcomeLabel('installed-reboot-pending')}`] : []),
+  ];
+  return `${hosts - running - pending}/${hosts} done${counts.length ? `: ${counts.join(', ')}` : ''}${notes.length ? `; ${notes.join(', ')}` : ''}`;
 }
 
 /** "completed (completed-with-failures)", "aborted (aborted): change freeze", or the live phase. */
 export function stateText(state: RolloutProgress | RolloutResult): string {
   if (!isResult(state)) return `${state.phase}${state.paused && state.phase !== 'paused' ? ' (paused)' : ''}`;
+  if (state.failure) return `${state.reason} (${state.outcome}): ${state.failure.category}: ${state.failure.message}`;
   return `${state.reason} (${state.outcome})${state.abortReason ? `: ${state.abortReason}` : ''}`;
 }
 
@@ -33,22 +40,32 @@ export function rolloutSummary(state: RolloutProgress | RolloutResult): string[]
 interface Column {
   readonly name: string;
   readonly value: (row: HostRow) => string;
-  /** Shown only when some row has a value (hosts from vCenter, remediation, expected VIBs). */
+  /** Shown only when some row has a value (hosts from vCenter, remediation, expected VIBs, maintenance mode). */
   readonly optional?: boolean;
 }
 
 const vibsText = (row: HostRow) =>
   (row.vibs ?? []).map((v) => `${v.name} ${v.found ?? 'missing'}${v.expected && v.found !== v.expected ? ` (want ${v.expected})` : ''}`).join(', ');
 
+/** "entered after 2 attempts", "still in: ... was in maintenance mode before ...": only for hosts whose maintenance mode is worth a word. */
+function maintenanceText(row: HostRow): string {
+  const tries = row.maintenanceAttempts ?? 0;
+  const attempts = tries > 1 ? (row.maintenanceEnteredAt ? `entered after ${tries} attempts` : `not entered in ${tries} attempts`) : '';
+  if (row.inMaintenanceMode) return `still in${attempts ? ` (${attempts})` : ''}: ${row.maintenanceNote ?? ''}`;
+  return attempts;
+}
+
 // The error comes last: it is the column shortened to fit a terminal.
 const ALL_COLUMNS: readonly Column[] = [
   { name: 'host', value: (r) => r.host },
+  { name: 'vcenter', value: (r) => r.vcenter ?? '', optional: true },
   { name: 'cluster', value: (r) => (r.cluster === undefined ? '' : (r.cluster ?? '(standalone)')), optional: true },
   { name: 'state', value: (r) => r.state },
   { name: 'step', value: (r) => r.step ?? '', optional: true },
   { name: 'attempt', value: (r) => String(r.attempt) },
-  { name: 'outcome', value: (r) => r.outcome ?? '' },
-  { name: 'verified', value: (r) => (r.verified === undefined ? '' : r.verified ? 'yes' : 'no'), optional: true },
+  { name: 'outcome', value: (r) => (r.outcome ? outcomeLabel(r.outcome) : '') },
+  { name: 'verified', value: (r) => (r.verified === undefined ? '' : r.verified ? 'yes' : r.rebootPending ? 'no (reboot pending)' : 'no'), optional: true },
+  { name: 'maintenance mode', value: maintenanceText, optional: true },
   { name: 'vibs', value: vibsText, optional: true },
   { name: 'error', value: (r) => r.error ?? '' },
 ];
@@ -66,7 +83,7 @@ function csv(state: RolloutProgress | RolloutResult): string {
   ending[0] = '(rollout)';
   ending[stateColumn] = isResult(state) ? state.reason : state.phase;
   ending[outcomeColumn] = isResult(state) ? state.outcome : state.paused ? 'paused' : '';
-  ending[errorColumn] = isResult(state) ? (state.abortReason ?? '') : '';
+  ending[errorColumn] = isResult(state) ? (state.failure ? `${state.failure.category}: ${state.failure.message}` : (state.abortReason ?? '')) : '';
   return [columns.map((c) => c.name), ...state.rows.map((r) => columns.map((c) => c.value(r))), ending].map((r) => r.map(quote).join(',')).join('\n') + '\n';
 }
 

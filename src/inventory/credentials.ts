@@ -8,10 +8,14 @@ import { readFile } from 'node:fs/promises';
 
 export class CredentialError extends Error {
   override readonly name = 'CredentialError';
-  constructor(reference: string, why: string) {
-    super(`credential ${reference}: ${why}`);
+  /** `reference` null: what was given is no reference, and may be the secret itself; it is never shown. */
+  constructor(reference: string | null, why: string) {
+    super(reference === null ? why : `credential ${reference}: ${why}`);
   }
 }
+
+/** Said of a value that is not a reference: it may be the password itself, so it is never echoed. */
+export const NOT_A_REFERENCE = 'must be a reference, env:NAME or file:/path, never the password itself (the value given is not shown)';
 
 /** `holder` names the process resolving it in errors, e.g. "the worker". */
 export async function resolveCredential(reference: string, holder = 'this process'): Promise<string> {
@@ -28,5 +32,5 @@ export async function resolveCredential(reference: string, holder = 'this proces
       throw new CredentialError(reference, `the file cannot be read by ${holder} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
     }
   }
-  throw new CredentialError(reference, 'must be env:NAME or file:/path');
+  throw new CredentialError(null, NOT_A_REFERENCE);
 }

@@ -44,24 +44,53 @@ function cimTarget(host: HostSummary, source: VcenterHostSource, override: HostO
   };
 }
 
-function refuseUnknown(kind: 'cluster' | 'host', wanted: readonly string[] | undefined, known: readonly string[], vcenter: string): void {
-  const lower = new Set(known.map((k) => k.toLowerCase()));
-  const unknown = (wanted ?? []).filter((w) => !lower.has(w.toLowerCase()));
-  if (!unknown.length) return;
-  const listed = known.length > 20 ? `${known.slice(0, 20).join(', ')}, ... (${known.length} in all)` : known.join(', ') || '(none)';
-  throw new UnknownSelection(`${kind} ${unknown.map((u) => `"${u}"`).join(', ')} ${unknown.length > 1 ? 'do' : 'does'} not exist in vCenter ${vcenter}; its ${kind}s: ${listed}`);
+/** Each wanted name as vCenter spells it: exactly, or (noted) in another case; unknown ones are refused, listing the real ones. */
+function matchNames(kind: 'cluster' | 'host', wanted: readonly string[], known: readonly string[], vcenter: string, notes: string[] | undefined): string[] {
+  const exact = new Set(known);
+  const unknown: string[] = [];
+  const matched = wanted.map((name) => {
+    if (exact.has(name)) return name;
+    const other = known.filter((k) => k.toLowerCase() === name.toLowerCase());
+    // Without notes (a rollout's activity), only the exact name counts: the CLI has already said what it matched.
+    if (other.length === 1 && notes) {
+      notes.push(`${kind} "${name}" matched "${other[0]}", its name in vCenter ${vcenter} (the case differs)`);
+      return other[0];
+    }
+    unknown.push(other.length ? `"${name}" (did you mean ${other.map((o) => `"${o}"`).join(' or ')}?)` : `"${name}"`);
+    return name;
+  });
+  if (unknown.length) {
+    const listed = known.length > 20 ? `${known.slice(0, 20).join(', ')}, ... (${known.length} in all)` : known.join(', ') || '(none)';
+    throw new UnknownSelection(`${kind} ${unknown.join(', ')} ${unknown.length > 1 ? 'do' : 'does'} not exist in vCenter ${vcenter}; its ${kind}s: ${listed}`);
+  }
+  return matched;
+}
+
+/** A selection with every cluster and host name as vCenter spells it, and what was matched in another case. */
+export interface ResolvedSelection {
+  readonly clusters?: string[];
+  readonly hosts?: string[];
+  readonly notes: string[];
+}
+
+/**
+ * Checks a selection against what vCenter has, exactly; with `notes`, a name that differs only in
+ * case is taken as vCenter spells it and said so (the CLI), otherwise it is refused (a rollout).
+ */
+export function resolveSelection(summaries: readonly HostSummary[], source: Pick<VcenterHostSource, 'vcenter' | 'clusters' | 'hosts'>, notes?: string[]): ResolvedSelection {
+  const vcenter = new URL(source.vcenter.url).host;
+  const clusterNames = [...new Set(summaries.map((h) => h.cluster).filter((c): c is string => c !== null))].sort();
+  const clusters = source.clusters?.length ? matchNames('cluster', source.clusters, clusterNames, vcenter, notes) : undefined;
+  const inClusters = clusters ? summaries.filter((h) => h.cluster !== null && clusters.includes(h.cluster)) : summaries;
+  const hosts = source.hosts?.length ? matchNames('host', source.hosts, inClusters.map((h) => h.name).sort(), vcenter, notes) : undefined;
+  return { ...(clusters ? { clusters } : {}), ...(hosts ? { hosts } : {}), notes: notes ?? [] };
 }
 
 /** The selected hosts in page order; hosts vCenter cannot reach are skipped with the reason. */
 export function fleetFromVcenter(summaries: readonly HostSummary[], source: VcenterHostSource): FleetEntry[] {
-  const vcenter = new URL(source.vcenter.url).host;
-  const clusters = [...new Set(summaries.map((h) => h.cluster).filter((c): c is string => c !== null))].sort();
-  refuseUnknown('cluster', source.clusters, clusters, vcenter);
-  const inClusters = source.clusters?.length
-    ? summaries.filter((h) => h.cluster !== null && source.clusters?.some((c) => c.toLowerCase() === h.cluster?.toLowerCase()))
-    : summaries;
-  refuseUnknown('host', source.hosts, inClusters.map((h) => h.name).sort(), vcenter);
-  const selected = source.hosts?.length ? inClusters.filter((h) => source.hosts?.some((n) => n.toLowerCase() === h.name.toLowerCase())) : inClusters;
+  const { clusters, hosts } = resolveSelection(summaries, source);
+  const inClusters = clusters ? summaries.filter((h) => h.cluster !== null && clusters.includes(h.cluster)) : summaries;
+  const selected = hosts ? inClusters.filter((h) => hosts.includes(h.name)) : inClusters;
   const overrides = new Map(source.overrides.map((o) => [o.name.toLowerCase(), o]));
   return sortEntries(selected.map((host): FleetEntry => (host.connectionState === 'connected'
     ? { host: { target: cimTarget(host, source, overrides.get(host.name.toLowerCase())), hostRef: host.ref.value, cluster: host.cluster } }

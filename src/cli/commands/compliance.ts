@@ -7,6 +7,7 @@ import { rolloutResult, rolloutStartOptions, startRollout } from '../../api/roll
 import type { RolloutResult } from '../../workflows/rolloutState';
 import { validateFlags } from '../inputFlags';
 import { hostSourceFromFlags, REMEDIATION_FIELDS, remediationInputFromFlags } from '../remediationOptions';
+import { checkRolloutHosts } from '../rolloutOptions';
 import { formatTable } from '../table';
 import { addTemporalOptions, noteWhenNoWorker, withTemporal, type TemporalFlags } from '../temporalOptions';
 import { EXIT } from '../usageError';
@@ -26,6 +27,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 function verdictText(outcome: string | undefined, error: string | undefined): string {
   if (outcome === 'already-compliant') return 'compliant';
   if (outcome === 'would-install') return 'not compliant';
+  if (outcome === 'reboot-pending') return 'not compliant: installed, reboot pending';
   return `unknown: ${error ?? outcome ?? 'not checked'}`;
 }
 
@@ -52,13 +54,14 @@ export function registerCompliance(program: Command): void {
       .option('--max-concurrency <n|p%>', 'hosts read at once', '20')
       .option('--json', 'print the check\'s rows as JSON'),
   ).action(async (flags: ComplianceFlags) => {
-    const input = {
+    const typed = {
       rolloutId: `compliance-${new Date().toISOString().replace(/[:.]/g, '-')}`,
       ...(await hostSourceFromFlags(flags)),
       ...remediationInputFromFlags({ vib: flags.vib, dryRun: true }),
       maxConcurrency: /^\d+$/.test(flags.maxConcurrency) ? Number(flags.maxConcurrency) : flags.maxConcurrency,
     };
-    validateFlags({ ...REMEDIATION_FIELDS, maxConcurrency: '--max-concurrency' }, () => rolloutStartOptions(input));
+    validateFlags({ ...REMEDIATION_FIELDS, maxConcurrency: '--max-concurrency' }, () => rolloutStartOptions(typed));
+    const input = await checkRolloutHosts(typed, flags.inventory, 'the check');
     await withTemporal(flags, async (client) => {
       const handle = await startRollout(client, input, flags.taskQueue);
       await noteWhenNoWorker(client, flags.taskQueue);

@@ -4,14 +4,13 @@
  * vCenter itself here (read-only), resolving the credential reference in its own process.
  */
 import { type Command, Option } from 'commander';
-import { CredentialError, resolveCredential } from '../../inventory/credentials';
 import { isVcenterInventory, loadInventory, type VcenterInventory } from '../../inventory/inventory';
 import { UnknownSelection } from '../../inventory/selection';
-import { fleetFromVcenter, vcenterSource } from '../../inventory/vcenterHosts';
-import { VsphereClient, VsphereError } from '../../vsphere';
+import { fleetFromVcenter, resolveSelection, vcenterSource } from '../../inventory/vcenterHosts';
 import type { HostSummary, VcenterTarget } from '../../vsphere/model';
 import { formatTable } from '../table';
 import { UsageError } from '../usageError';
+import { FLAG_ORIGIN, inventoryOrigin, readVcenterHosts } from '../vcenterCheck';
 
 interface HostsFlags {
   inventory?: string;
@@ -41,26 +40,6 @@ async function inventoryFromFlags(flags: HostsFlags): Promise<VcenterInventory> 
   return { version: 1, vcenter, cimUrlTemplate: 'https://{name}:5989', hosts: [] };
 }
 
-async function readHosts(inventory: VcenterInventory): Promise<HostSummary[]> {
-  const { vcenter } = inventory;
-  let password: string;
-  try {
-    password = await resolveCredential(vcenter.credential);
-  } catch (err) {
-    throw err instanceof CredentialError ? new UsageError(`--credential: ${err.message}`) : err;
-  }
-  const client = await VsphereClient.login({ url: vcenter.url, user: vcenter.user, password, ...(vcenter.tls ? { tls: vcenter.tls } : {}) }).catch((err: unknown) => {
-    // A refused login or a bad TLS setting is the user's input; an unreachable vCenter is not.
-    if (err instanceof VsphereError && (err.category === 'authentication' || err.category === 'usage' || err.category === 'tls')) throw new UsageError(err.message);
-    throw err;
-  });
-  try {
-    return await client.listHosts();
-  } finally {
-    await client.close();
-  }
-}
-
 const COLUMNS = ['host', 'cluster', 'connection', 'maintenance', 'version', 'boot time', 'CIM URL'] as const;
 
 export function registerHosts(program: Command): void {
@@ -78,10 +57,14 @@ export function registerHosts(program: Command): void {
     .option('--json', 'print machine-readable output')
     .action(async (flags: HostsFlags) => {
       const inventory = await inventoryFromFlags(flags);
-      const summaries = await readHosts(inventory);
+      // An unreachable vCenter ends the command with exit 1, as a failure that is not the user's input.
+      const summaries = await readVcenterHosts(inventory.vcenter, flags.inventory ? inventoryOrigin(flags.inventory) : FLAG_ORIGIN);
       let entries;
       try {
-        entries = fleetFromVcenter(summaries, vcenterSource(inventory, { ...(flags.cluster ? { clusters: flags.cluster } : {}) }));
+        const notes: string[] = [];
+        const { clusters } = resolveSelection(summaries, { vcenter: inventory.vcenter, ...(flags.cluster ? { clusters: flags.cluster } : {}) }, notes);
+        for (const note of notes) process.stderr.write(`vibflow: --cluster: ${note}\n`);
+        entries = fleetFromVcenter(summaries, vcenterSource(inventory, { ...(clusters ? { clusters } : {}) }));
       } catch (err) {
         throw err instanceof UnknownSelection ? new UsageError(`--cluster: ${err.message}`) : err;
       }
@@ -90,10 +73,12 @@ export function registerHosts(program: Command): void {
         const name = 'host' in entry ? entry.host.target.name : entry.skipped.name;
         const summary = byName.get(name) as HostSummary;
         return {
-          name, cluster: summary.cluster, datacenter: summary.datacenter, connectionState: summary.connectionState,
+          name, hostRef: summary.ref.value, cluster: summary.cluster, datacenter: summary.datacenter, connectionState: summary.connectionState,
           inMaintenanceMode: summary.inMaintenanceMode, bootTime: summary.bootTime, productVersion: summary.productVersion,
           rebootSupported: summary.rebootSupported, rebootRequired: summary.rebootRequired,
           cimUrl: 'host' in entry ? entry.host.target.url : null,
+          // The pin vibflow uses for the host's CIM server (from config.certificate, or the inventory).
+          cimTls: 'host' in entry ? (entry.host.target.tls ?? null) : null,
           ...('skipped' in entry ? { skipped: entry.skipped.reason } : {}),
         };
       });

@@ -3,6 +3,8 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { answeredQuery } from '../../api/lookup';
 import {
   bareRolloutId,
+  findRollout,
+  reportableId,
   rolloutDescription,
   rolloutHandle,
   rolloutProgress,
@@ -10,6 +12,7 @@ import {
   rolloutStartOptions,
   rolloutState,
   RolloutIdTakenError,
+  RolloutNotFoundError,
   startRollout,
   steer,
   type RolloutHandle,
@@ -22,7 +25,7 @@ import { stepLabel, type RemediationStep } from '../../workflows/remediationResu
 import type { HostRow, RolloutProgress, RolloutResult } from '../../workflows/rolloutState';
 import { validateFlags } from '../inputFlags';
 import { installActivity } from '../installText';
-import { addRolloutOptions, ROLLOUT_FIELDS, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
+import { addRolloutOptions, checkRolloutHosts, ROLLOUT_FIELDS, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
 import { formatReport, REPORT_FORMATS, stateText, type ReportFormat } from '../rolloutReport';
 import { createRolloutView, MAX_BARS, type HostProgress } from '../rolloutView';
 import { addTemporalOptions, noteWhenNoWorker, withTemporal, type TemporalFlags } from '../temporalOptions';
@@ -56,20 +59,35 @@ async function liveHosts(client: Client, progress: RolloutProgress): Promise<Map
   return new Map(entries.filter((e) => e !== undefined));
 }
 
+/**
+ * Follows a rollout until it ends: a live view, then the final table (or JSON). Ctrl-C stops
+ * following, not the rollout: it says so and how to follow it again, and exits 130.
+ */
 async function follow(client: Client, handle: RolloutHandle, json: boolean): Promise<number> {
   const view = json ? undefined : createRolloutView();
-  let settled = false;
-  const ended = rolloutResult(handle).finally(() => (settled = true));
-  while (!settled) {
-    const progress = await answeredQuery(handle, rolloutProgressQuery);
-    if (progress && view) view.update(progress, await liveHosts(client, progress));
-    await Promise.race([ended.catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+  const id = reportableId(handle.workflowId);
+  const interrupted = () => {
+    view?.stop();
+    process.stderr.write(`\nvibflow: stopped following; rollout ${id} goes on. Follow it again with: vibflow report ${id} --follow (or vibflow status ${id})\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    let settled = false;
+    const ended = rolloutResult(handle).finally(() => (settled = true));
+    while (!settled) {
+      const progress = await answeredQuery(handle, rolloutProgressQuery);
+      if (progress && view) view.update(progress, await liveHosts(client, progress));
+      await Promise.race([ended.catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    }
+    const result = await ended;
+    view?.update(result, new Map());
+    view?.stop();
+    process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatReport(result, 'table', process.stdout.isTTY ? process.stdout.columns : undefined)}`);
+    return succeeded(result) ? EXIT.ok : EXIT.failed;
+  } finally {
+    process.removeListener('SIGINT', interrupted);
   }
-  const result = await ended;
-  view?.update(result, new Map());
-  view?.stop();
-  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatReport(result, 'table', process.stdout.isTTY ? process.stdout.columns : undefined)}`);
-  return succeeded(result) ? EXIT.ok : EXIT.failed;
 }
 
 /** Every host done as asked; for a dry run or compliance check, no host blocked or missing what it should have. */
@@ -133,14 +151,15 @@ function steeringCommand(parent: Command, verb: SteeringVerb, description: strin
   addTemporalOptions(command).action(async (rolloutId: string, flags: TemporalFlags & { reason?: string }) =>
     withTemporal(flags, async (client) => {
       const id = bareRolloutId(rolloutId);
-      const handle = rolloutHandle(client, id);
       try {
+        const handle = await findRollout(client, rolloutId);
         const after = await phaseAfter(handle, await steer[verb](handle, flags.reason));
         process.stdout.write(`${id}: ${verb} accepted; phase now ${stateText(after)}\n`);
       } catch (err) {
         // The workflow's validator says why (e.g. "the rollout is not paused"): bad usage, exit 2.
         if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`${verb} refused: ${err.cause?.message ?? err.message}`);
         if (err instanceof WorkflowNotFoundError) throw new UsageError(`${verb} refused: rollout ${id} has ended or does not exist`);
+        if (err instanceof RolloutNotFoundError) throw new UsageError(`${verb} refused: ${err.message}`);
         throw err;
       }
     }),
@@ -158,8 +177,11 @@ export function registerRollout(program: Command): void {
     .option('--wait', 'follow the rollout and exit with its outcome (0 only when every host succeeded)')
     .option('--json', 'print machine-readable output')
     .action(async (flags: StartFlags) => {
-      const input = await rolloutInputFromFlags(flags, flags.id ?? defaultRolloutId(flags.uri));
-      const { staticDetails } = validateFlags(ROLLOUT_FIELDS, () => rolloutStartOptions(input));
+      const typed = await rolloutInputFromFlags(flags, flags.id ?? defaultRolloutId(flags.uri));
+      validateFlags(ROLLOUT_FIELDS, () => rolloutStartOptions(typed));
+      // What vCenter can tell now (the clusters and hosts named) is checked before anything starts.
+      const input = await checkRolloutHosts(typed, flags.inventory as string, 'the rollout');
+      const { staticDetails } = rolloutStartOptions(input);
       await withTemporal(flags, (client) => startAndFollow(client, flags, input, staticDetails));
     });
   steeringCommand(rollout, 'pause', 'hold new host starts; installing hosts finish');
@@ -173,14 +195,22 @@ export function registerReport(program: Command): void {
     program
       .command('report')
       .description("a rollout's per-host table and how it ended: live while it runs, final once it ended")
-      .argument('<rolloutId>', 'the rollout id (or its workflow id, vibflow-rollout:ID)')
+      .argument('<rolloutId>', 'the rollout id, or its workflow id (also a scheduled run\'s, or one started from the Web UI)')
       .addOption(new Option('--format <format>', 'table, csv or json (csv and json carry every error in full)').choices(REPORT_FORMATS).default('table'))
-      .option('--run <runId>', 'an earlier rollout under a reused id (its run id, as printed when the id was reused)'),
-  ).action(async (rolloutId: string, flags: TemporalFlags & { format: ReportFormat; run?: string }) =>
+      .option('--run <runId>', 'an earlier rollout under a reused id (its run id, as printed when the id was reused)')
+      .option('--follow', 'follow a running rollout live until it ends, as rollout --wait does, and exit with its outcome'),
+  ).action(async (rolloutId: string, flags: TemporalFlags & { format: ReportFormat; run?: string; follow?: boolean }) =>
     withTemporal(flags, async (client) => {
-      const state = await rolloutState(rolloutHandle(client, rolloutId, flags.run)).catch((err: unknown) => {
-        throw err instanceof WorkflowNotFoundError ? new UsageError(`no rollout ${bareRolloutId(rolloutId)}${flags.run ? ` with run ${flags.run}` : ''}`) : err;
+      const handle = await findRollout(client, rolloutId, flags.run).catch((err: unknown) => {
+        if (err instanceof RolloutNotFoundError) throw new UsageError(err.found ? err.message : `no rollout ${bareRolloutId(rolloutId)}${flags.run ? ` with run ${flags.run}` : ''}`);
+        throw err;
       });
+      if (flags.follow) {
+        if (flags.format !== 'table') throw new UsageError(`--follow: shows the live view and then the table; without --follow, --format ${flags.format} prints the report once`);
+        process.exitCode = await follow(client, handle, false);
+        return;
+      }
+      const state = await rolloutState(handle);
       process.stdout.write(formatReport(state, flags.format, process.stdout.isTTY ? process.stdout.columns : undefined));
     }),
   );

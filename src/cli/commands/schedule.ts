@@ -3,7 +3,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@tem
 import { patchWindowScheduleOptions, parseCalendar } from '../../api/schedules';
 import { validateFlags } from '../inputFlags';
 import { collect } from '../installSettings';
-import { addRolloutOptions, ROLLOUT_FIELDS, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
+import { addRolloutOptions, checkRolloutHosts, ROLLOUT_FIELDS, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
 import { addTemporalOptions, withTemporal, type TemporalFlags } from '../temporalOptions';
 import { UsageError } from '../usageError';
 
@@ -47,8 +47,8 @@ export function registerSchedule(program: Command): void {
         .addOption(new Option('--overlap <policy>', 'when a window is still running at the next one').choices(['skip', 'buffer-one', 'allow-all']).default('skip')),
     ),
   ).action(async (flags: CreateFlags) => {
-    const rollout = await rolloutInputFromFlags(flags, flags.id);
-    const options = validateFlags(SCHEDULE_FIELDS, () =>
+    const typed = await rolloutInputFromFlags(flags, flags.id);
+    const scheduleOf = (rollout: typeof typed) =>
       patchWindowScheduleOptions({
         scheduleId: flags.id,
         ...(flags.cron ? { cron: flags.cron } : {}),
@@ -57,8 +57,10 @@ export function registerSchedule(program: Command): void {
         rollout,
         taskQueue: flags.taskQueue,
         overlap: flags.overlap,
-      }),
-    );
+      });
+    validateFlags(SCHEDULE_FIELDS, () => scheduleOf(typed));
+    // A misspelled cluster would fail the weekend's run: refused now, when vCenter can be read from here.
+    const options = scheduleOf(await checkRolloutHosts(typed, flags.inventory as string, 'each scheduled run'));
     await withSchedules(flags, async (client) => {
       const handle = await client.schedule.create(options);
       const next = (await handle.describe()).info.nextActionTimes.slice(0, 3).map((d) => d.toISOString());

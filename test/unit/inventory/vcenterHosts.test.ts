@@ -1,5 +1,5 @@
 import { pageAfter } from '../../../src/inventory/fleetPages';
-import { fleetFromVcenter as entriesFromVcenter, UnknownSelection, type VcenterHostSource } from '../../../src/inventory/vcenterHosts';
+import { fleetFromVcenter as entriesFromVcenter, resolveSelection, UnknownSelection, type VcenterHostSource } from '../../../src/inventory/vcenterHosts';
 import { makeHostCertificate } from '../../../src/simulator/certificates';
 import type { HostSummary } from '../../../src/vsphere/model';
 
@@ -38,9 +38,9 @@ describe('hosts of a vCenter inventory', () => {
     expect(hosts[0].target).toEqual({ name: 'esx-01', url: 'https://10.0.0.1:5989', user: 'root', credential: 'env:ROOT_PW', tls: { insecure: true } });
   });
 
-  it('selects clusters and hosts, case-insensitively, and skips hosts vCenter cannot reach with the reason', () => {
+  it('selects clusters and hosts by their exact names, and skips hosts vCenter cannot reach with the reason', () => {
     const all = [summary('esx-01', 'gold'), summary('esx-02', 'silver'), summary('esx-03', 'gold', { connectionState: 'notResponding' }), summary('esx-04', null)];
-    const { hosts, skipped } = fleetFromVcenter(all, source({ clusters: ['GOLD'] }));
+    const { hosts, skipped } = fleetFromVcenter(all, source({ clusters: ['gold'] }));
     expect(hosts.map((h) => h.target.name)).toEqual(['esx-01']);
     expect(skipped).toEqual([{ name: 'esx-03', cluster: 'gold', reason: 'notResponding in vCenter' }]);
     expect(fleetFromVcenter(all, source({ hosts: ['esx-02', 'esx-04'] })).hosts.map((h) => [h.target.name, h.cluster])).toEqual([['esx-04', null], ['esx-02', 'silver']]);
@@ -50,5 +50,16 @@ describe('hosts of a vCenter inventory', () => {
     const all = [summary('esx-01', 'gold'), summary('esx-02', 'silver')];
     expect(() => fleetFromVcenter(all, source({ clusters: ['gold', 'bronze'] }))).toThrow(new UnknownSelection('cluster "bronze" does not exist in vCenter vc01.lab; its clusters: gold, silver'));
     expect(() => fleetFromVcenter(all, source({ clusters: ['gold'], hosts: ['esx-02'] }))).toThrow('host "esx-02" does not exist in vCenter vc01.lab; its hosts: esx-01');
+  });
+
+  it('takes a name that differs only in case as vCenter spells it when asked to say so (the CLI), and refuses it otherwise', () => {
+    const all = [summary('esx-01', 'Gold'), summary('ESX-02', 'silver')];
+    expect(() => fleetFromVcenter(all, source({ clusters: ['gold'] }))).toThrow('cluster "gold" (did you mean "Gold"?) does not exist in vCenter vc01.lab; its clusters: Gold, silver');
+    const notes: string[] = [];
+    expect(resolveSelection(all, source({ clusters: ['gold', 'silver'], hosts: ['esx-02'] }), notes)).toEqual({ clusters: ['Gold', 'silver'], hosts: ['ESX-02'], notes });
+    expect(notes).toEqual([
+      'cluster "gold" matched "Gold", its name in vCenter vc01.lab (the case differs)',
+      'host "esx-02" matched "ESX-02", its name in vCenter vc01.lab (the case differs)',
+    ]);
   });
 });

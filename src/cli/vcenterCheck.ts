@@ -1,0 +1,77 @@
+/**
+ * The CLI reading a vCenter itself, read-only: to list its hosts (`vibflow hosts`) and to check
+ * what a rollout or a schedule names (login, clusters, hosts) before anything starts, so that a
+ * misspelled cluster is refused at once instead of failing the weekend's run. The credential
+ * reference is resolved in the CLI's own process; errors name where it came from (a flag, or the
+ * inventory's field), never its value.
+ */
+import { CredentialError, resolveCredential } from '../inventory/credentials';
+import { UnknownSelection } from '../inventory/selection';
+import { resolveSelection, type VcenterHostSource } from '../inventory/vcenterHosts';
+import { VsphereClient, VsphereError } from '../vsphere';
+import type { HostSummary, VcenterTarget } from '../vsphere/model';
+import { UsageError } from './usageError';
+
+/** Where the vCenter's settings came from, for messages: `--credential`, or `inventory inv.json: vcenter.credential`. */
+export interface VcenterOrigin {
+  readonly credential: string;
+}
+
+export const FLAG_ORIGIN: VcenterOrigin = { credential: '--credential' };
+export const inventoryOrigin = (file: string, field = 'vcenter'): VcenterOrigin => ({ credential: `inventory ${file}: ${field}.credential` });
+
+/** A vCenter the CLI could not read, and why; the caller decides whether that stops it. */
+export class VcenterUnreadable extends Error {
+  override readonly name = 'VcenterUnreadable';
+}
+
+/** Every host of the vCenter. A credential that cannot be resolved here, a refused login or a bad TLS setting is bad input (UsageError). */
+export async function readVcenterHosts(vcenter: VcenterTarget, origin: VcenterOrigin): Promise<HostSummary[]> {
+  let password: string;
+  try {
+    password = await resolveCredential(vcenter.credential);
+  } catch (err) {
+    throw err instanceof CredentialError ? new UsageError(`${origin.credential}: ${err.message}`) : err;
+  }
+  const client = await VsphereClient.login({ url: vcenter.url, user: vcenter.user, password, ...(vcenter.tls ? { tls: vcenter.tls } : {}) }).catch((err: unknown) => {
+    // A refused login or a bad TLS setting is the user's input; an unreachable vCenter is not.
+    if (err instanceof VsphereError && (err.category === 'authentication' || err.category === 'usage' || err.category === 'tls')) throw new UsageError(err.message);
+    if (err instanceof VsphereError) throw new VcenterUnreadable(err.message);
+    throw err;
+  });
+  try {
+    return await client.listHosts();
+  } finally {
+    await client.close();
+  }
+}
+
+/** What a check of a rollout's vCenter selection found. */
+export type SelectionCheck =
+  /** Checked: the selection with names as vCenter spells them, and what was matched in another case. */
+  | { readonly checked: true; readonly source: VcenterHostSource; readonly notes: readonly string[] }
+  /** Not checked from here (the credential, the login or the network); the workers will find out. */
+  | { readonly checked: false; readonly why: string };
+
+/**
+ * Checks the clusters and hosts a rollout names against its vCenter. An unknown one is refused at
+ * once (UsageError, listing the real ones). When the CLI cannot read the vCenter itself, that is
+ * no proof the workers cannot (they resolve the credential in their own environment): it says so.
+ */
+export async function checkVcenterSelection(source: VcenterHostSource, origin: VcenterOrigin): Promise<SelectionCheck> {
+  let summaries: HostSummary[];
+  try {
+    summaries = await readVcenterHosts(source.vcenter, origin);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof VcenterUnreadable) return { checked: false, why: err.message };
+    throw err;
+  }
+  const notes: string[] = [];
+  try {
+    const resolved = resolveSelection(summaries, source, notes);
+    return { checked: true, source: { ...source, ...(resolved.clusters ? { clusters: resolved.clusters } : {}), ...(resolved.hosts ? { hosts: resolved.hosts } : {}) }, notes };
+  } catch (err) {
+    if (err instanceof UnknownSelection) throw new UsageError(`${/^cluster/.test(err.message) ? '--cluster' : '--hosts'}: ${err.message}`);
+    throw err;
+  }
+}
