@@ -187,9 +187,9 @@ describe('fleetRollout', () => {
   it('ends at once, naming the file, when the workers cannot read it', async () => {
     const { hosts: _inline, ...rest } = input();
     const handle = await startRollout(await testClient(), { ...rest, fromFile: { path: '/nonexistent/inventory.json' } }, taskQueue);
-    await expect(rolloutResult(handle)).rejects.toThrow(/Workflow execution failed/);
-    const failure = await rolloutResult(handle).catch((err: { cause?: Error }) => err.cause?.message);
-    expect(failure).toMatch(/inventory \/nonexistent\/inventory\.json: the worker cannot read it \(ENOENT\)/);
+    const { failure } = await rolloutResult(handle);
+    expect(failure?.category).toBe('InvalidInput');
+    expect(failure?.message).toMatch(/inventory \/nonexistent\/inventory\.json: the worker cannot read it \(ENOENT\)/);
     expect(simulator.stats().fleet.installFromUri).toBe(0);
   });
 

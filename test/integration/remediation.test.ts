@@ -4,7 +4,6 @@
  * hosts, and a real worker. Every claim is checked against the simulators' own ground truth:
  * InstallFromURI calls and reboots per host, vCenter's record of maintenance-mode intervals.
  */
-import { WorkflowFailedError } from '@temporalio/client';
 import { rolloutProgress, rolloutResult, startRollout as startRolloutApi, type RolloutHandle } from '../../src/api/rollouts';
 import { vcenterSource } from '../../src/inventory/vcenterHosts';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../src/simulator';
@@ -157,7 +156,7 @@ describe('remediation through vCenter', () => {
       const result = await only('esx-001', { remediate: { maintenance: { timeout: '2s', onFailure: 'retry', retries: 1, retryDelay: '1s' } } });
       expect(result).toMatchObject({ reason: 'failure-budget-exceeded', outcome: 'failed' });
       expect(result.rows[0]).toMatchObject({ state: 'failed', outcome: 'failed', step: 'done', verified: false, maintenanceEnteredAt: null });
-      expect(result.rows[0].error).toMatch(/esx-001 did not enter maintenance mode before the timeout \(Timedout\)\. esx-001 was not changed/);
+      expect(result.rows[0].error).toMatch(/esx-001 did not enter maintenance mode before the timeout \(Timedout\)\. esx-001 was not put in maintenance mode and was not changed/);
       const host = await vcenterView('esx-001');
       // One entry in the first test, then the first attempt and one retry here.
       expect(host.vcenter).toMatchObject({ inMaintenanceMode: false, enterMaintenanceCalls: 3 });
@@ -183,7 +182,7 @@ describe('remediation through vCenter', () => {
 
       // The same host again: already in maintenance mode (left there), so it is not entered again and stays in it.
       const again = await only('esx-003', { remediate: { exitMaintenanceOnFailure: true } });
-      expect(again.rows[0].error).toMatch(/esx-003 was in maintenance mode before and stays in it/);
+      expect(again.rows[0].error).toMatch(/esx-003 was in maintenance mode before the remediation and stays in it/);
       expect((await vcenterView('esx-003')).vcenter?.enterMaintenanceCalls).toBe(2);
     });
 
@@ -221,14 +220,21 @@ describe('remediation through vCenter', () => {
     });
 
     it('refuses a cluster vCenter does not have, listing the real ones, a vCenter that refuses the login, and one that cannot be reached', async () => {
-      const failure = (handle: RolloutHandle) => rolloutResult(handle).then(() => { throw new Error('expected the rollout to fail'); }, (err: unknown) => err as WorkflowFailedError);
+      // A rollout that fails before its hosts carries no rows; its failure says why, with its category.
+      const failure = async (handle: RolloutHandle) => {
+        const result = await rolloutResult(handle);
+        expect(result).toMatchObject({ reason: 'error', outcome: 'failed', rows: [] });
+        return { category: result.failure?.category, cause: { message: result.failure?.message } };
+      };
       const unknown = await failure(await startRollout(input({ clusters: ['cluster-9'] }), taskQueue));
+      expect(unknown.category).toBe('InvalidInput');
       expect(unknown.cause?.message).toMatch(/cluster "cluster-9" does not exist in vCenter 127\.0\.0\.1:\d+; its clusters: cluster-1, cluster-2/);
       process.env.VIBFLOW_TEST_WRONG_VC_PASSWORD = 'not-the-password';
       const source = vcenterSource(simulator.vcenterInventory!);
       const wrong = await failure(await startRollout({ ...input(), fromVcenter: { ...source, vcenter: { ...source.vcenter, credential: 'env:VIBFLOW_TEST_WRONG_VC_PASSWORD' } } }, taskQueue));
       expect(wrong.cause?.message).toMatch(/cannot read its hosts from vCenter: Login on 127\.0\.0\.1:\d+ failed: vCenter refused the login for user "administrator@vsphere\.local"/);
       expect(wrong.cause?.message).not.toContain('not-the-password');
+      expect(wrong.category).toBe('HostSourceUnavailable');
       const closed = await failure(await startRollout({ ...input(), fromVcenter: { ...source, vcenter: { ...source.vcenter, url: 'https://127.0.0.1:1/sdk' } } }, taskQueue));
       expect(closed.cause?.message).toMatch(/cannot read its hosts from vCenter: RetrieveServiceContent on 127\.0\.0\.1:1 failed: cannot reach vCenter: connect ECONNREFUSED 127\.0\.0\.1:1/);
     });
