@@ -69,7 +69,7 @@ function nameProblem(name: string): string | null {
 function zipError(place: ZipPlace, err: unknown): BundleError {
   const message = err instanceof Error ? err.message : String(err);
   // A truncated download loses the end of central directory record first.
-  if (/end of central directory record signature not found/.test(message)) {
+  if (/end of central directory record signature not found/i.test(message)) {
     return new BundleError('not-a-zip', place.file, place.entry, place.entry === null
       ? 'not a zip file (or one cut short: its end of central directory record is missing); an offline bundle is a zip'
       : 'not a zip file (or one cut short), though the depot names it as its metadata zip');

@@ -123,9 +123,9 @@ function escapeXml(text: string): string {
 
 // ---------------------------------------------------------------- payload: a gzipped ustar archive
 
-/** A 64 KiB block of fixed pseudo-random bytes (xorshift), repeated: the same spec gives the same bytes. */
+/** A 1 MiB block of fixed pseudo-random bytes (xorshift), repeated: the same spec gives the same bytes. */
 const FILL = (() => {
-  const block = Buffer.alloc(64 * 1024);
+  const block = Buffer.alloc(1024 * 1024);
   let x = 0x9e3779b9;
   for (let i = 0; i < block.length; i += 4) {
     x ^= x << 13;
@@ -164,7 +164,7 @@ async function* tarChunks(name: string, size: number): AsyncGenerator<Buffer> {
 
 /** The payload: level 0 keeps a 1 GB payload quick to write (the simulator never unpacks it). */
 function payloadStream(vib: Vib): Readable {
-  return Readable.from(tarChunks(`opt/${vib.spec.name}/payload.bin`, vib.spec.payloadBytes)).pipe(createGzip({ level: 0 }));
+  return Readable.from(tarChunks(`opt/${vib.spec.name}/payload.bin`, vib.spec.payloadBytes)).pipe(createGzip({ level: 0, chunkSize: 1024 * 1024 }));
 }
 
 async function measure(stream: Readable): Promise<{ size: number; sha256: string }> {
