@@ -28,11 +28,11 @@ export const MAX_METADATA_TOTAL_BYTES = 128 * 1024 * 1024;
 /** First read of a `.vib`: the ar header, descriptor.xml and sig.pkcs7 of a typical VIB. */
 const VIB_HEAD_BYTES = 64 * 1024;
 
-const BARE_VIB_ADVICE =
-  'it is a single VIB (an ar archive), not an offline bundle. vibflow installs offline bundles (depot zips): ' +
+const OFFLINE_BUNDLE_ADVICE =
   "download the offline bundle (\"offline bundle\", \"depot\" or component zip) from the vendor's download page, " +
   "or build one from the VIB with VMware's tools (vibauthor's -O option, or PowerCLI Image Builder: " +
   'Add-EsxSoftwarePackage to an image profile, then Export-EsxImageProfile -ExportToBundle)';
+const BARE_VIB = `it is a single VIB (an ar archive), not an offline bundle. vibflow installs offline bundles (depot zips): ${OFFLINE_BUNDLE_ADVICE}`;
 
 const ZIP_MAGIC = Buffer.from('PK\x03\x04', 'latin1');
 
@@ -103,7 +103,7 @@ function notADepot(file: string, zip: ZipReader): BundleError {
   const vibs = names.filter((n) => /\.vib$/i.test(n));
   let hint = '';
   if (zips.length > 0) hint = `; it holds ${zips.slice(0, 3).join(', ')}: if the offline bundle is in there, unzip this file and give vibflow that zip`;
-  else if (vibs.length > 0) hint = `; it holds ${vibs.slice(0, 3).join(', ')} without the depot metadata: ${BARE_VIB_ADVICE.replace(/^it is a single VIB \(an ar archive\), not an offline bundle\. /, '')}`;
+  else if (vibs.length > 0) hint = `; it holds ${vibs.slice(0, 3).join(', ')} without the depot metadata: ${OFFLINE_BUNDLE_ADVICE}`;
   return new BundleError('no-metadata', file, 'index.xml', `the zip has no index.xml at its top level, so it is not an offline bundle (depot zip)${hint}`);
 }
 
@@ -258,7 +258,7 @@ async function readOpen(file: string, handle: FileHandle): Promise<BundleContent
   const stat = await handle.stat();
   if (!stat.isFile()) throw new BundleError('unreadable', file, null, 'it is not a regular file');
   const head = await magic(handle);
-  if (head.equals(AR_MAGIC)) throw new BundleError('bare-vib', file, null, BARE_VIB_ADVICE);
+  if (head.equals(AR_MAGIC)) throw new BundleError('bare-vib', file, null, BARE_VIB);
   const outer = await ZipReader.fromFile(handle, stat.size, { file, entry: null });
   try {
     return await readContents(file, stat.size, outer);
