@@ -74,6 +74,13 @@ export interface BundleSpec {
   /** ESXi versions the metadata says it is for; default 8.0.0. */
   readonly esxiVersion?: string;
   readonly defect?: BundleDefect;
+  /**
+   * More files for metadata.zip, by name. ESXi 7.0 and later depots add base images, add-ons,
+   * hardware support manifests, solutions and image profiles beside the bulletins (esximage's
+   * WriteOfflineBundle takes baseimages, addons, manifests, solutions and profiles); vibflow
+   * reads the VIBs through the bulletins and descriptors either way.
+   */
+  readonly extraMetadata?: Readonly<Record<string, string>>;
 }
 
 export interface WrittenVib {
@@ -432,6 +439,7 @@ async function metadataZip(built: readonly BuiltVib[], spec: BundleSpec, depotVe
     inner.addBuffer(Buffer.from('<vib/>'), 'vibs/inner.xml', { mtime: MTIME });
     add(await zipToBuffer(inner), 'vibs/nested.zip');
   }
+  for (const [name, content] of Object.entries(spec.extraMetadata ?? {})) add(content, name);
   if (defect === 'dotdot-entry-in-metadata') add('<vib/>', DOTDOT.placeholder);
   const bytes = await zipToBuffer(zip);
   return defect === 'dotdot-entry-in-metadata' ? renameEntry(bytes, DOTDOT.placeholder, DOTDOT.name) : bytes;

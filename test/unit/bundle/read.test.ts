@@ -60,6 +60,18 @@ describe('readBundle on a bundle of several VIBs', () => {
     expect(bundle.vibs.map((v) => v.name)).toEqual(['ghetto-backup', 'other-tool']);
   });
 
+  it('reads an ESXi 7.0+ depot, whose metadata also holds base images, add-ons, manifests, solutions and profiles', async () => {
+    const file = path.join(dir, 'esxi8.zip');
+    // vibflow does not read these files; their contents here are stand-ins.
+    const spec = '<?xml version="1.0"?>\n<spec><name>ACME-addon</name><version>800.1.0-1</version><components><component name="acme-cim" version="1.4-3"/></components></spec>\n';
+    await writeBundle(file, {
+      vibs: VIBS.slice(0, 2),
+      esxiVersion: '8.0.2',
+      extraMetadata: { 'addons/ACME-addon-800.1.0-1.xml': spec, 'baseimages/ESXi-8.0.2.xml': spec, 'manifests/ACME-hsm.xml': spec, 'solutions/acme.xml': spec, 'profiles/ACME-standard.xml': spec },
+    });
+    expect((await readBundle(file)).vibs.map((v) => v.id)).toEqual(['VMW_bootbank_nvme-drv_2.0.0-1OEM.800.1.0.20613240', 'ACME_bootbank_acme-cim_1.4-3']);
+  });
+
   it('reads the sample bundle the simulator offers', async () => {
     const file = path.join(dir, 'sample.zip');
     await writeBundle(file, SAMPLE_BUNDLE);
