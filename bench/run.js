@@ -4,8 +4,10 @@
 require('ts-node').register({ transpileOnly: true, swc: true });
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
-const benches = process.argv.slice(2).length ? process.argv.slice(2) : ['cimClient', 'historyCost', 'makespan', 'footprint', 'recovery', 'detection', 'replayCost', 'remediation'];
-for (const name of benches) {
+const benches = process.argv.slice(2).length ? process.argv.slice(2) : ['cimClient', 'historyCost', 'makespan', 'footprint', 'recovery', 'detection', 'replayCost', 'remediation', 'bundleInspect'];
+for (const given of benches) {
+  // `bundle-inspect` names bench/bundleInspect.ts.
+  const name = given.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
   console.log(`\n### bench/${name}`);
   execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, `${name}.ts`)], {
     stdio: 'inherit',

@@ -36,6 +36,8 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   { name: 'PostgreSQL (cluster tests)', aptPackage: 'postgresql', present: postgresPresent },
   { name: 'curl', aptPackage: 'curl', present: () => onPath('curl') !== undefined },
   { name: 'tmux (terminal test)', aptPackage: 'tmux', present: () => onPath('tmux') !== undefined },
+  { name: 'unzip and zipinfo (bundle tests)', aptPackage: 'unzip', present: () => onPath('unzip') !== undefined && onPath('zipinfo') !== undefined },
+  { name: 'ar (bundle tests)', aptPackage: 'binutils', present: () => onPath('ar') !== undefined },
   // Debian's python3 makes venvs only with python3-venv (ensurepip); not needed once the venv has pywbem.
   { name: 'python3 with venv (pywbem)', aptPackage: 'python3-venv', present: () => pywbemReady() || runs('python3', ['-c', 'import ensurepip, venv']) },
 ];

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBundle } from './bundle';
 import { registerCancel } from './cancel';
 import { registerCluster } from './cluster';
 import { registerCompliance } from './compliance';
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerHosts(program);
   registerCompliance(program);
+  registerBundle(program);
   registerSchedule(program);
   registerDemo(program);
   registerSimulator(program);

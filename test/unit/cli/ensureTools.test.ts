@@ -62,7 +62,7 @@ describe('scripts/ensure-tools.js, run for real', () => {
     const run = await ensureTools(process.env);
     expect(run.output).not.toContain('vibflow:');
     expect(run.code).toBe(0);
-    expect(run.output).toContain('system tools: sblim-wbemcli, chromium, postgresql, curl, tmux, python3-venv: present');
+    expect(run.output).toContain('system tools: sblim-wbemcli, chromium, postgresql, curl, tmux, unzip, binutils, python3-venv: present');
     expect(run.output).toContain(`pywbem: ${VENV_PYTHON}`);
     expect(run.output).toMatch(/temporal CLI: .*temporal/);
   }, 600_000);
