@@ -46,6 +46,7 @@ export const COMMAND_EXITS: Readonly<Record<string, CommandExits>> = {
   'cluster up': SERVER,
   'cluster down': SERVER,
   'cluster status': { temporal: false },
+  'bundle inspect': { temporal: false },
 };
 
 /** The words at the end of a command's --help. */
