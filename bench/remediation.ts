@@ -9,7 +9,7 @@
  */
 import { closeAllVcenterSessions } from '../src/activities/vcenterSessions';
 import { rolloutResult, startRollout } from '../src/api/rollouts';
-import { vcenterSource } from '../src/inventory/vcenterHosts';
+import { vcentersSource } from '../src/inventory/vcenterHosts';
 import type { RemediationResult } from '../src/workflows/remediationResult';
 import { median, printFigures } from './figures';
 import { withStack } from './stack';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
         const started = Date.now();
         const handle = await startRollout(client, {
           rolloutId: `bench-remediation-${Date.now().toString(36)}`,
-          fromVcenter: vcenterSource(simulator.vcenterInventory!),
+          fromVcenters: vcentersSource(simulator.vcenterInventory!),
           bundleUri: bundleUri('drv'),
           remediate: {},
           maxConcurrency: HOSTS,

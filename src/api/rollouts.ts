@@ -25,14 +25,15 @@ export function bareRolloutId(idOrWorkflowId: string): string {
   return idOrWorkflowId.startsWith(WORKFLOW_ID_PREFIX) ? idOrWorkflowId.slice(WORKFLOW_ID_PREFIX.length) : idOrWorkflowId;
 }
 
-/** "6 hosts", "the hosts of vCenter vc01.lab (clusters gold, silver)", "the hosts of /srv/fleet.json". */
+/** "6 hosts", "the hosts of vCenter vc01.lab (clusters gold, silver)", "the hosts of vCenters a, b", "the hosts of /srv/fleet.json". */
 export function fleetText(plan: RolloutPlan): string {
   const source = plan.source;
   if (!source) return `${plan.hosts.length} hosts`;
   if ('file' in source) return `the hosts of ${source.file.path}${source.file.hosts ? ` (${source.file.hosts.length} named)` : ''}`;
-  const { vcenter, clusters, hosts } = source.vcenter;
+  const { vcenters, clusters, hosts } = source.vcenters;
   const only = [...(clusters?.length ? [`clusters ${clusters.join(', ')}`] : []), ...(hosts?.length ? [`hosts ${hosts.join(', ')}`] : [])];
-  return `the hosts of vCenter ${new URL(vcenter.url).host}${only.length ? ` (${only.join('; ')})` : ''}`;
+  const names = vcenters.length === 1 ? `vCenter ${vcenters[0].name}` : `vCenters ${vcenters.map((v) => v.name).join(', ')}`;
+  return `the hosts of ${names}${only.length ? ` (${only.join('; ')})` : ''}`;
 }
 
 /** "Rollout", "Remediation", "Dry run" or "Compliance check": what starting it will do. */

@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { findHost, isVcenterInventory, loadInventory } from '../inventory/inventory';
-import { vcenterSource } from '../inventory/vcenterHosts';
+import { UnknownSelection } from '../inventory/selection';
+import { vcentersSource } from '../inventory/vcenterHosts';
 import { vibFromText, type RemediationPolicyInput } from '../workflows/remediationInput';
 import type { FleetRolloutInput } from '../workflows/rolloutInput';
 import type { FieldFlags } from './inputFlags';
@@ -20,6 +21,9 @@ export interface RemediationFlags {
   inventory?: string;
   hosts?: string;
   cluster?: string[];
+  vcenter?: string[];
+  requireAllVcenters?: boolean;
+  maxPerVcenter?: number;
   remediate?: boolean;
   reboot?: 'if-required' | 'always' | 'never';
   maxPerCluster?: number;
@@ -37,6 +41,11 @@ export const REMEDIATION_FIELDS: FieldFlags = {
   fromVcenter: '--inventory',
   'fromVcenter.clusters': '--cluster',
   'fromVcenter.hosts': '--hosts',
+  fromVcenters: '--inventory',
+  'fromVcenters.vcenters': '--vcenter',
+  'fromVcenters.clusters': '--cluster',
+  'fromVcenters.hosts': '--hosts',
+  maxPerVcenter: '--max-per-vcenter',
   fromFile: '--inventory',
   remediate: '--remediate',
   'remediate.reboot': '--reboot',
@@ -55,7 +64,10 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function addRemediationOptions(command: Command): Command {
   return command
-    .addOption(new Option('--cluster <name>', 'only hosts of this vCenter cluster (repeatable; needs an inventory that names a vCenter)').argParser(collect))
+    .addOption(new Option('--vcenter <name>', "only hosts of this vCenter, by its name in the inventory (repeatable; an inventory with several)").argParser(collect))
+    .addOption(new Option('--cluster <name>', 'only hosts of this vCenter cluster: VCENTER/CLUSTER, or a name no other vCenter has (repeatable; needs an inventory that names a vCenter)').argParser(collect))
+    .addOption(new Option('--max-per-vcenter <n>', 'hosts of one vCenter at once, so no vCenter is flooded; no limit when not given').argParser(numberArg('--max-per-vcenter', 1, 10_000, true)))
+    .option('--require-all-vcenters', 'fail the rollout when a vCenter cannot be read at the start (else its hosts are skipped with the reason)')
     .option('--remediate', 'take each host through maintenance mode, the install, a reboot and verification, through vCenter')
     .addOption(new Option('--reboot <policy>', 'with --remediate: when to reboot; if-required follows the install').choices(['if-required', 'always', 'never']))
     .addOption(new Option('--max-per-cluster <n>', 'hosts of one cluster at once; 1 when remediating').argParser(numberArg('--max-per-cluster', 1, 1_000, true)))
@@ -97,13 +109,29 @@ function remediationPolicy(flags: RemediationFlags): RemediationPolicyInput | un
 }
 
 /** Where the rollout's hosts come from, read from --inventory (and --hosts, --cluster). */
-export async function hostSourceFromFlags(flags: RemediationFlags & { inventory: string }): Promise<Pick<FleetRolloutInput, 'hosts' | 'fromVcenter' | 'fromFile'>> {
+export async function hostSourceFromFlags(flags: RemediationFlags & { inventory: string }): Promise<Pick<FleetRolloutInput, 'hosts' | 'fromVcenters' | 'fromFile'>> {
   const inventory = await loadInventory(flags.inventory);
   const names = flags.hosts?.split(',').map((name) => name.trim()).filter(Boolean);
-  if (isVcenterInventory(inventory)) return { fromVcenter: vcenterSource(inventory, { ...(flags.cluster ? { clusters: flags.cluster } : {}), ...(names ? { hosts: names } : {}) }) };
-  const noVcenter = `${flags.inventory} lists its hosts itself (no "vcenter" section)`;
+  if (isVcenterInventory(inventory)) {
+    try {
+      return {
+        fromVcenters: vcentersSource(inventory, {
+          ...(flags.vcenter ? { vcenters: flags.vcenter } : {}),
+          ...(flags.cluster ? { clusters: flags.cluster } : {}),
+          ...(names ? { hosts: names } : {}),
+          ...(flags.requireAllVcenters ? { requireAll: true } : {}),
+        }),
+      };
+    } catch (err) {
+      throw err instanceof UnknownSelection ? new UsageError(`--vcenter: ${err.message.replace('is not in the inventory', `is not in ${flags.inventory}`)}`) : err;
+    }
+  }
+  const noVcenter = `${flags.inventory} lists its hosts itself (no "vcenter" or "vcenters" section)`;
   if (flags.cluster) throw new UsageError(`--cluster: clusters come from vCenter, and ${noVcenter}`);
-  if (flags.maxPerCluster !== undefined) throw new UsageError(`--max-per-cluster: clusters come from vCenter, and ${noVcenter}`);
+  // A flag that would change nothing is refused rather than silently ignored.
+  for (const [given, flag] of [[flags.maxPerCluster, '--max-per-cluster'], [flags.maxPerVcenter, '--max-per-vcenter'], [flags.vcenter, '--vcenter'], [flags.requireAllVcenters, '--require-all-vcenters']] as const) {
+    if (given !== undefined) throw new UsageError(`${flag}: hosts come from vCenters only with an inventory that names them, and ${noVcenter}`);
+  }
   if (flags.remediate) throw new UsageError(`--remediate: remediation goes through vCenter (maintenance mode, reboot), and ${flags.inventory} names no vCenter`);
   const hosts = names ? names.map((name) => findHost(inventory, name)) : inventory.hosts;
   // A large fleet is not carried in the workflow input (Temporal's payload limit): the workers read the file.
@@ -118,6 +146,7 @@ export function remediationInputFromFlags(flags: RemediationFlags): Partial<Flee
     ...(remediate ? { remediate } : {}),
     ...(flags.vib ? { vibs: flags.vib.map(vibFromText) } : {}),
     ...(flags.maxPerCluster !== undefined ? { maxPerCluster: flags.maxPerCluster } : {}),
+    ...(flags.maxPerVcenter !== undefined ? { maxPerVcenter: flags.maxPerVcenter } : {}),
     ...(flags.dryRun ? { dryRun: true } : {}),
   };
 }

@@ -4,14 +4,15 @@
  * all three places: addRolloutOptions, rolloutInputFromFlags and ROLLOUT_FIELDS.
  */
 import { type Command, Option } from 'commander';
+import { loadInventory } from '../inventory/inventory';
+import type { VcentersHostSource } from '../inventory/vcenterHosts';
+import { vibFromText } from '../workflows/remediationInput';
 import type { FleetRolloutInput } from '../workflows/rolloutInput';
 import type { FieldFlags } from './inputFlags';
 import { addInstallSettings, INSTALL_SETTING_FIELDS, installSettingsFromFlags, type InstallSettingFlags } from './installSettings';
 import { addRemediationOptions, hostSourceFromFlags, REMEDIATION_FIELDS, remediationInputFromFlags, type RemediationFlags } from './remediationOptions';
-import type { VcenterHostSource } from '../inventory/vcenterHosts';
-import { vibFromText } from '../workflows/remediationInput';
 import { UsageError } from './usageError';
-import { checkVcenterSelection, inventoryOrigin } from './vcenterCheck';
+import { checkVcenterSelection, inventoryOrigin, type VcenterOrigin } from './vcenterCheck';
 
 export interface RolloutFlags extends InstallSettingFlags, RemediationFlags {
   inventory?: string;
@@ -86,7 +87,7 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
   if ((flags.cutoff || flags.onWindowEnd) && !flags.window) throw new UsageError('--cutoff and --on-window-end need --window');
   if (flags.retryDelay !== undefined && flags.retries === undefined) throw new UsageError('--retry-delay: only with --retries N (without it a failed host is not retried)');
   if (flags.approveAfterCanary && !canary) throw new UsageError('--approve-after-canary: only with --canary SIZES (the approval comes after the canary batches)');
-  if (flags.order && source.fromVcenter) throw new UsageError('--order: hosts read from vCenter come in cluster and name order');
+  if (flags.order && source.fromVcenters) throw new UsageError('--order: hosts read from vCenter come in cluster and name order');
   // A rollout installs a bundle in a version: "any version" is for `vibflow compliance` only.
   const unversioned = (flags.vib ?? []).filter((text) => !vibFromText(text).version);
   if (unversioned.length) throw new UsageError(`--vib ${unversioned.join(', ')}: give the version the bundle brings, NAME=VERSION (e.g. ${vibFromText(unversioned[0]).name || 'drv'}=2.0); any version is only for vibflow compliance`);
@@ -108,19 +109,29 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
 }
 
 /**
- * The rollout's vCenter selection checked against vCenter from here, before anything starts: an
- * unknown cluster or host is refused (UsageError, listing the real ones), a name in another case
+ * The rollout's vCenter selection checked against its vCenters from here, before anything starts:
+ * an unknown cluster or host is refused (UsageError, listing the real ones), a name in another case
  * is taken as vCenter spells it, and when the check cannot be made that is said on stderr.
  * `what` names what checks them later ("the rollout", "each scheduled run").
  */
 export async function checkRolloutHosts(input: FleetRolloutInput, inventory: string, what: string): Promise<FleetRolloutInput> {
-  if (!input.fromVcenter) return input;
-  const check = await checkVcenterSelection(input.fromVcenter as VcenterHostSource, inventoryOrigin(inventory));
+  if (!input.fromVcenters) return input;
+  const source = input.fromVcenters as VcentersHostSource;
+  const check = await checkVcenterSelection(source, await vcenterOrigin(inventory));
+  const later = `${what} checks them when it starts, with the workers' credential`;
   if (!check.checked) {
-    process.stderr.write(`vibflow: the clusters and hosts were not checked against vCenter from here (${check.why}); ${what} checks them when it starts, with the workers' credential\n`);
+    process.stderr.write(`vibflow: the clusters and hosts were not checked against vCenter from here (${check.why}); ${later}\n`);
     return input;
   }
   for (const note of check.notes) process.stderr.write(`vibflow: ${note}\n`);
+  for (const why of check.unreadable) process.stderr.write(`vibflow: not checked from here: ${why}; ${later}\n`);
   const { clusters, hosts } = check.source;
-  return { ...input, fromVcenter: { ...input.fromVcenter, ...(clusters ? { clusters } : {}), ...(hosts ? { hosts } : {}) } };
+  return { ...input, fromVcenters: { ...input.fromVcenters, ...(clusters ? { clusters } : {}), ...(hosts ? { hosts } : {}) } };
+}
+
+/** Where each vCenter of the inventory is set, for messages: its `vcenter` section, or its entry in `vcenters`. */
+async function vcenterOrigin(file: string): Promise<(name: string) => VcenterOrigin> {
+  const inventory = await loadInventory(file);
+  if (!('vcenters' in inventory)) return () => inventoryOrigin(file);
+  return (name) => inventoryOrigin(file, `vcenters[${inventory.vcenters.findIndex((v) => v.name === name)}]`);
 }

@@ -34,7 +34,11 @@ export function stateText(state: RolloutProgress | RolloutResult): string {
 
 /** The two lines under a table, and what `status` says of a rollout. */
 export function rolloutSummary(state: RolloutProgress | RolloutResult): string[] {
-  return [`rollout ${state.rolloutId}: ${totalsText(state.totals)}`, `${isResult(state) ? 'ended' : 'now'}: ${stateText(state)}`];
+  return [
+    `rollout ${state.rolloutId}: ${totalsText(state.totals)}`,
+    ...(state.vcenters ?? []).map((v) => `  vCenter ${v.name}: ${v.unreadable ? `not read (${v.unreadable}); ` : ''}${totalsText(v.totals)}`),
+    `${isResult(state) ? 'ended' : 'now'}: ${stateText(state)}`,
+  ];
 }
 
 interface Column {

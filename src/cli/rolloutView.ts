@@ -4,13 +4,10 @@
  */
 import type { RolloutProgress } from '../workflows/rolloutState';
 import { LiveBlock, progressBar } from './liveBlock';
+import type { LiveHost } from './liveHosts';
 import { stateText, totalsText } from './rolloutReport';
 
-export interface HostProgress {
-  readonly percent: number;
-  /** What the host's install is doing (see installActivity). */
-  readonly activity: string;
-}
+export type HostProgress = Pick<LiveHost, 'percent' | 'activity'>;
 
 export interface RolloutView {
   update(progress: RolloutProgress, live: ReadonlyMap<string, HostProgress>): void;
@@ -46,6 +43,7 @@ class LiveBars implements RolloutView {
     const label = (text: string) => text.padEnd(Math.min(16, Math.max(8, ...running.map((r) => r.host.length))));
     this.block.draw([
       `${label('rollout')} ${progressBar((t.hosts - t.pending - t.running) / Math.max(1, t.hosts))} ${totalsText(t)} | ${stateText(progress)}`,
+      ...(progress.vcenters ?? []).map((v) => `${label(v.name)} ${progressBar((v.totals.hosts - v.totals.pending - v.totals.running) / Math.max(1, v.totals.hosts))} ${v.unreadable ? `not read: ${v.unreadable}` : totalsText(v.totals)}`),
       ...running.slice(0, MAX_BARS).map((row) => {
         const host = live.get(row.host);
         return `${label(row.host)} ${progressBar((host?.percent ?? 0) / 100)} ${String(host?.percent ?? 0).padStart(3)}% | ${host?.activity ?? 'starting'}`;

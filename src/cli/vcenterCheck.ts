@@ -7,7 +7,7 @@
  */
 import { CredentialError, resolveCredential } from '../inventory/credentials';
 import { UnknownSelection } from '../inventory/selection';
-import { resolveSelection, type VcenterHostSource } from '../inventory/vcenterHosts';
+import { resolveSelection, type SelectedName, type VcenterListing, type VcentersHostSource } from '../inventory/vcenterHosts';
 import { VsphereClient, VsphereError } from '../vsphere';
 import type { HostSummary, VcenterTarget } from '../vsphere/model';
 import { UsageError } from './usageError';
@@ -18,6 +18,7 @@ export interface VcenterOrigin {
 }
 
 export const FLAG_ORIGIN: VcenterOrigin = { credential: '--credential' };
+/** The inventory's field of one of its vCenters: `vcenter.credential`, or `vcenters[2].credential` (vCenter vc-b). */
 export const inventoryOrigin = (file: string, field = 'vcenter'): VcenterOrigin => ({ credential: `inventory ${file}: ${field}.credential` });
 
 /** A vCenter the CLI could not read, and why; the caller decides whether that stops it. */
@@ -48,28 +49,41 @@ export async function readVcenterHosts(vcenter: VcenterTarget, origin: VcenterOr
 
 /** What a check of a rollout's vCenter selection found. */
 export type SelectionCheck =
-  /** Checked: the selection with names as vCenter spells them, and what was matched in another case. */
-  | { readonly checked: true; readonly source: VcenterHostSource; readonly notes: readonly string[] }
-  /** Not checked from here (the credential, the login or the network); the workers will find out. */
+  /** Checked (at least partly): the selection with names as vCenter spells them, what was matched in another case, and the vCenters that could not be read. */
+  | { readonly checked: true; readonly source: VcentersHostSource; readonly notes: readonly string[]; readonly unreadable: readonly string[] }
+  /** Not checked from here (the credentials, the logins or the network); the workers will find out. */
   | { readonly checked: false; readonly why: string };
 
+/** How a selected name is written back: `VCENTER/NAME` when the fleet has several vCenters. */
+const written = (several: boolean) => (name: SelectedName) => (several ? `${name.vcenter}/${name.name}` : name.name);
+
 /**
- * Checks the clusters and hosts a rollout names against its vCenter. An unknown one is refused at
- * once (UsageError, listing the real ones). When the CLI cannot read the vCenter itself, that is
- * no proof the workers cannot (they resolve the credential in their own environment): it says so.
+ * Checks the clusters and hosts a rollout names against its vCenters. An unknown one is refused at
+ * once (UsageError, listing the real ones). When the CLI cannot read a vCenter itself, that is no
+ * proof the workers cannot (they resolve the credential in their own environment): it says so.
+ * `originOf` names where each vCenter's settings came from, for messages.
  */
-export async function checkVcenterSelection(source: VcenterHostSource, origin: VcenterOrigin): Promise<SelectionCheck> {
-  let summaries: HostSummary[];
-  try {
-    summaries = await readVcenterHosts(source.vcenter, origin);
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof VcenterUnreadable) return { checked: false, why: err.message };
-    throw err;
-  }
+export async function checkVcenterSelection(source: VcentersHostSource, originOf: (name: string) => VcenterOrigin): Promise<SelectionCheck> {
+  const listings: VcenterListing[] = await Promise.all(source.vcenters.map(async (v): Promise<VcenterListing> => {
+    try {
+      return { name: v.name, summaries: await readVcenterHosts(v.vcenter, originOf(v.name)) };
+    } catch (err) {
+      if (err instanceof UsageError || err instanceof VcenterUnreadable) return { name: v.name, unreadable: err.message };
+      throw err;
+    }
+  }));
+  const unreadable = listings.flatMap((l) => ('unreadable' in l ? [`${source.vcenters.length > 1 ? `vCenter ${l.name}: ` : ''}${l.unreadable}`] : []));
+  if (unreadable.length === listings.length) return { checked: false, why: unreadable.join('; ') };
   const notes: string[] = [];
   try {
-    const resolved = resolveSelection(summaries, source, notes);
-    return { checked: true, source: { ...source, ...(resolved.clusters ? { clusters: resolved.clusters } : {}), ...(resolved.hosts ? { hosts: resolved.hosts } : {}) }, notes };
+    const resolved = resolveSelection(listings, source, notes);
+    const write = written(source.vcenters.length > 1);
+    return {
+      checked: true,
+      source: { ...source, ...(resolved.clusters ? { clusters: resolved.clusters.map(write) } : {}), ...(resolved.hosts ? { hosts: resolved.hosts.map(write) } : {}) },
+      notes,
+      unreadable,
+    };
   } catch (err) {
     if (err instanceof UnknownSelection) throw new UsageError(`${/^cluster/.test(err.message) ? '--cluster' : '--hosts'}: ${err.message}`);
     throw err;

@@ -9,15 +9,19 @@ import { UnknownSelection } from './selection';
 import type { HostListInventory } from './inventory';
 
 export interface FleetHost {
+  /** `target.name` is the host's name in the rollout: `VCENTER/HOST` where its name is in several vCenters. */
   readonly target: HostTarget;
   /** The host's managed object id in vCenter; empty for hosts not read from one. */
   readonly hostRef: string;
   readonly cluster: string | null;
+  /** The name of the vCenter that manages it (absent for hosts not read from one). */
+  readonly vcenter?: string;
 }
 
 export interface SkippedHost {
   readonly name: string;
   readonly cluster: string | null;
+  readonly vcenter?: string;
   readonly reason: string;
 }
 
@@ -34,13 +38,13 @@ export interface FleetPage {
   readonly total: number;
 }
 
-/** The order every source lists its hosts in (code-unit order, the same in every process). */
-export function entryKey(cluster: string | null, name: string): string {
-  return `${cluster ?? ''}\u0000${name.toLowerCase()}`;
+/** The order every source lists its hosts in: vCenter, cluster, name (code-unit order, the same in every process). */
+export function entryKey(vcenter: string | undefined, cluster: string | null, name: string): string {
+  return `${vcenter ?? ''}\u0000${cluster ?? ''}\u0000${name.toLowerCase()}`;
 }
 
 function keyOf(entry: FleetEntry): string {
-  return 'host' in entry ? entryKey(entry.host.cluster, entry.host.target.name) : entryKey(entry.skipped.cluster, entry.skipped.name);
+  return 'host' in entry ? entryKey(entry.host.vcenter, entry.host.cluster, entry.host.target.name) : entryKey(entry.skipped.vcenter, entry.skipped.cluster, entry.skipped.name);
 }
 
 export function sortEntries(entries: readonly FleetEntry[]): FleetEntry[] {

@@ -1,8 +1,9 @@
 /**
  * Inventory files: the hosts vibflow can install on, as JSON. Either a host list, or a vCenter
- * that the hosts are read from when a rollout starts (then `hosts` holds optional per-host
- * overrides, e.g. a CIM URL where the vCenter name does not resolve). `vibflow simulator` writes
- * one; the CLI reads them. Errors name the file and the field (e.g. `hosts[3].url`).
+ * (`vcenter`) or several (`vcenters`, each with a name) that the hosts are read from when a rollout
+ * starts (then each vCenter's `hosts` holds optional per-host overrides, e.g. a CIM URL where the
+ * vCenter name does not resolve). `vibflow simulator` writes one; the CLI reads them. Errors name
+ * the file and the field (e.g. `hosts[3].url`, `vcenters[1].credential`).
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -41,32 +42,68 @@ export const hostOverrideSchema = z
   })
   .refine((host) => host.credential === undefined || host.user !== undefined, { message: 'required with credential (the CIM user, e.g. root)', path: ['user'] });
 
-export const vcenterInventorySchema = z
+const cimUrlTemplate = z
+  .string()
+  .refine((t) => t.includes('{name}') && URL.canParse(t.replace('{name}', 'esx01')), 'must be a URL containing {name}, e.g. https://{name}:5989')
+  .default(DEFAULT_CIM_URL_TEMPLATE);
+
+/** An inventory that names one vCenter: its hosts are read from it when a rollout starts. */
+export const oneVcenterInventorySchema = z
   .strictObject({
     version: z.literal(1),
     controlUrl: z.string().optional(),
     vcenter: vcenterTargetSchema,
     /** The CIM URL of a host from its vCenter name. */
-    cimUrlTemplate: z.string().refine((t) => t.includes('{name}') && URL.canParse(t.replace('{name}', 'esx01')), 'must be a URL containing {name}, e.g. https://{name}:5989').default(DEFAULT_CIM_URL_TEMPLATE),
+    cimUrlTemplate,
     hosts: z.array(hostOverrideSchema).default([]),
   })
   .superRefine((inventory, ctx) => uniqueNames(inventory.hosts, ctx));
 
+/** A vCenter's name in the inventory: how hosts (`VCENTER/HOST`), clusters and --vcenter name it (a one-vCenter inventory's is its host:port). */
+export const VCENTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+
+/** One vCenter of a fleet that spans several: the one-vCenter form's fields, under a name. */
+export const vcenterEntrySchema = vcenterTargetSchema.extend({
+  name: z.string().regex(VCENTER_NAME, 'must be 1-100 letters, digits, ".", "_", ":" or "-", e.g. vc-fra1'),
+  cimUrlTemplate,
+  hosts: z.array(hostOverrideSchema).default([]),
+}).superRefine((vcenter, ctx) => uniqueNames(vcenter.hosts, ctx));
+
+export const vcentersInventorySchema = z
+  .strictObject({
+    version: z.literal(1),
+    controlUrl: z.string().optional(),
+    vcenters: z.array(vcenterEntrySchema).min(1, 'must list at least one vCenter'),
+  })
+  .superRefine((inventory, ctx) => {
+    const seen = new Map<string, number>();
+    inventory.vcenters.forEach((vcenter, index) => {
+      const first = seen.get(vcenter.name.toLowerCase());
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['vcenters', index, 'name'], message: `duplicate vCenter "${vcenter.name}" (also vcenters[${first}])` });
+      else seen.set(vcenter.name.toLowerCase(), index);
+    });
+  });
+
 export type HostListInventory = z.infer<typeof hostListInventorySchema>;
-export type VcenterInventory = z.infer<typeof vcenterInventorySchema>;
+export type OneVcenterInventory = z.infer<typeof oneVcenterInventorySchema>;
+export type VcentersInventory = z.infer<typeof vcentersInventorySchema>;
+/** An inventory whose hosts come from one vCenter or several. */
+export type VcenterInventory = OneVcenterInventory | VcentersInventory;
+export type VcenterEntry = z.infer<typeof vcenterEntrySchema>;
 export type HostOverride = z.infer<typeof hostOverrideSchema>;
 export type Inventory = HostListInventory | VcenterInventory;
 
 export function isVcenterInventory(inventory: Inventory): inventory is VcenterInventory {
-  return 'vcenter' in inventory;
+  return 'vcenter' in inventory || 'vcenters' in inventory;
 }
 
 export class InventoryError extends UsageError {}
 
 /** Validates parsed JSON as an inventory; `where` names it in errors (a file, or "inventory"). */
 export function parseInventory(json: unknown, where: string): Inventory {
-  const isVcenter = typeof json === 'object' && json !== null && 'vcenter' in json;
-  const parsed = (isVcenter ? vcenterInventorySchema : hostListInventorySchema).safeParse(json);
+  const has = (key: string) => typeof json === 'object' && json !== null && key in json;
+  const schema = has('vcenters') ? vcentersInventorySchema : has('vcenter') ? oneVcenterInventorySchema : hostListInventorySchema;
+  const parsed = schema.safeParse(json);
   if (!parsed.success) throw new InventoryError(`${where} is invalid:\n${describeIssues(parsed.error)}`);
   return parsed.data;
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { HostListInventory, VcenterInventory } from '../inventory/inventory';
+import type { HostListInventory, OneVcenterInventory } from '../inventory/inventory';
 import { makeHostCertificate } from './certificates';
 import { startControlServer, type ControlServer } from './control';
 import { SimulatedHost, type FailureCategory, type FleetBehaviour, type JobRecord } from './host';
@@ -89,7 +89,7 @@ export interface Simulator {
   readonly controlUrl?: string;
   /** With the vcenter option: how to reach it, and the inventory that names it. */
   readonly vcenter?: VcenterInfo;
-  readonly vcenterInventory?: VcenterInventory;
+  readonly vcenterInventory?: OneVcenterInventory;
   stats(): SimulatorStats;
   /** stats() with each host's vCenter view when a vCenter runs. */
   statsWithVcenter(): Promise<SimulatorStats>;

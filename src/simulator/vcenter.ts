@@ -3,7 +3,7 @@
  * test/vcsim) holding the same hosts, by name, in clusters, each exposing its CIM server's
  * certificate, and rebooting and issuing tickets through the CIM simulator's control endpoint.
  */
-import { DEFAULT_CIM_URL_TEMPLATE, type VcenterInventory } from '../inventory/inventory';
+import { DEFAULT_CIM_URL_TEMPLATE, type OneVcenterInventory } from '../inventory/inventory';
 import { resolveVcenterSimulator } from './vcenterBinary';
 import { VCENTER_FAULTS, VcenterProcess, type VcenterFault, type VcenterSpec } from './vcenterProcess';
 
@@ -116,7 +116,7 @@ export async function startVcenter({ options, hosts, password, credential, cimCo
  * host's CIM URL; the CIM certificate comes from vCenter (config.certificate), the credential
  * from CIM services tickets.
  */
-export function vcenterInventory(vcenter: VcenterInfo, hosts: readonly CimHostEndpoint[], controlUrl: string): VcenterInventory {
+export function vcenterInventory(vcenter: VcenterInfo, hosts: readonly CimHostEndpoint[], controlUrl: string): OneVcenterInventory {
   return {
     version: 1,
     controlUrl,

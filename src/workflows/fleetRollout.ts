@@ -31,7 +31,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { FleetSource } from '../activities/fleet';
+import type { FleetSource, UnreadableVcenter } from '../activities/fleet';
+import type { FleetPageResult } from '../activities/fleet';
 import type { FleetHost, FleetPage } from '../inventory/fleetPages';
 import { pickNextHosts } from '../rollout/hostPicking';
 import { resolveLimits } from '../shared/countOrPercent';
@@ -58,8 +59,8 @@ import {
   type RolloutProgress,
   type RolloutResult,
   type RolloutTotals,
+  type VcenterTotals,
 } from './rolloutState';
-import { hostStepSignal } from './signals';
 
 export const rolloutProgressQuery = defineQuery<RolloutProgress>('progress');
 export const pauseUpdate = defineUpdate<RolloutProgress>('pause');
@@ -72,11 +73,19 @@ export const ROLLOUT_NOT_SUCCEEDED_TYPE = 'RolloutNotSucceeded';
 /** Failure type of a rollout whose hosts could not be read (vCenter unreachable, login refused...). */
 export const HOST_SOURCE_UNAVAILABLE_TYPE = 'HostSourceUnavailable';
 
-const { loadFleetPage } = proxyActivities<typeof activities>({
+const { loadFleetPage: loadFirstPage } = proxyActivities<typeof activities>({
   startToCloseTimeout: '5m',
-  // An unreachable vCenter fails the rollout in about 15 s, naming the cause.
+  // An unreachable source fails the rollout in about 15 s, naming the cause (a vCenter of several: its hosts are skipped).
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
-  summary: 'read a page of hosts',
+  summary: 'read the first page of hosts',
+});
+
+const { loadFleetPage: loadNextPage } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '5m',
+  // A vCenter that answered at the start and stops answering later is waited for, not given up on.
+  scheduleToCloseTimeout: '2h',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
+  summary: 'read the next page of hosts',
 });
 
 /** Hosts read per page from a file or vCenter; a run holds at most a page size of them. */
@@ -96,9 +105,14 @@ interface Paging {
   readonly more: boolean;
   /** The source's selection size, as of the last page. */
   readonly total: number;
-  /** Rows of earlier runs, folded into totals; failed ones kept (up to a bound) for the report. */
+  /** Rows of earlier runs, folded into totals (also per vCenter); failed ones kept (up to a bound) for the report. */
   readonly finished: RolloutTotals;
+  readonly finishedByVcenter?: Record<string, RolloutTotals>;
   readonly failures: HostRow[];
+  /** vCenters that could not be read at the start: their hosts are skipped, they are not asked again. */
+  readonly unreadable?: UnreadableVcenter[];
+  /** Each vCenter's selection size, as of the last page. */
+  readonly totalByVcenter?: Record<string, number>;
 }
 
 /** What one run hands to the next through continue-as-new. */
@@ -129,14 +143,14 @@ function windowStart(): number {
   return Number.isNaN(at) ? workflowInfo().startTime.getTime() : at;
 }
 
-/** The next page of hosts; those vCenter cannot reach come back skipped with the reason. */
-async function readPage(source: FleetSource, after: string | null, limit: number, rolloutId: string): Promise<FleetPage> {
+/** The next page of hosts; those vCenter cannot reach (or whose vCenter could not be read) come back skipped with the reason. */
+async function readPage(source: FleetSource, after: string | null, limit: number, unreadable: readonly UnreadableVcenter[], rolloutId: string): Promise<FleetPageResult> {
   try {
-    return await validated(loadFleetPage({ source, after, limit }));
+    return await validated((after === null ? loadFirstPage : loadNextPage)({ source, after, limit, unreadable }));
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    // vCenter unreachable or refusing the login: the rollout ends naming it, having started nothing new.
-    const where = 'vcenter' in source ? 'vCenter' : `the inventory ${source.file.path}`;
+    // No source that answers, or a login refused: the rollout ends naming it, having started nothing new.
+    const where = 'file' in source ? `the inventory ${source.file.path}` : source.vcenters.vcenters.length === 1 ? 'vCenter' : 'its vCenters';
     const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
     // A host or cluster that is not there is bad input and keeps its category; the rest is the source's.
     const type = cause?.type === INVALID_INPUT_TYPE ? INVALID_INPUT_TYPE : HOST_SOURCE_UNAVAILABLE_TYPE;
@@ -230,9 +244,27 @@ class Rollout {
     return this.plan?.rolloutId ?? String(this.request.rolloutId);
   }
 
-  private get vcenter() {
+  /** The rollout's vCenters, when its hosts come from vCenter. */
+  private get vcenters() {
     const source = this.plan?.source;
-    return source && 'vcenter' in source ? source.vcenter : undefined;
+    return source && 'vcenters' in source ? source.vcenters.vcenters : undefined;
+  }
+
+  /** Rows name their vCenter when the rollout spans several. */
+  private get severalVcenters(): boolean {
+    return (this.vcenters?.length ?? 0) > 1;
+  }
+
+  /** The vCenter that manages a host (its own, for a rollout over several). */
+  private vcenterOf(host: FleetHost) {
+    const vcenters = this.vcenters;
+    return vcenters?.find((v) => v.name === host.vcenter) ?? vcenters?.[0];
+  }
+
+  /** What a host's row says of where it is: its cluster (hosts from vCenter), and its vCenter when there are several. */
+  private placeOf(host: { cluster: string | null; vcenter?: string }): Pick<HostRow, 'cluster' | 'vcenter'> {
+    if (!this.vcenters) return {};
+    return { cluster: host.cluster, ...(this.severalVcenters && host.vcenter ? { vcenter: host.vcenter } : {}) };
   }
 
   private get remediating(): boolean {
@@ -241,13 +273,26 @@ class Rollout {
 
   progress(): RolloutProgress {
     const current = [...this.rows.values()];
-    const base = { rolloutId: this.rolloutId, phase: this.phase, paused: this.paused, runs: this.runs };
+    const work = this.request.dryRun ? 'check' : this.request.remediate !== undefined ? 'remediation' : 'install';
+    const base = { rolloutId: this.rolloutId, work, phase: this.phase, paused: this.paused, runs: this.runs, ...(this.severalVcenters ? { vcenters: this.vcenterTotals(current) } : {}) } as const;
     if (!this.paging) return { ...base, totals: totalsOf(current), rows: current };
     // Hosts the source has not handed out yet are pending, or skipped once the rollout has ended.
     const seen = addTotals(this.paging.finished, totalsOf(current));
     const unread = Math.max(0, this.paging.total - seen.hosts);
     const totals = { ...seen, hosts: seen.hosts + unread, ...(this.done ? { skipped: seen.skipped + unread } : { pending: seen.pending + unread }) };
     return { ...base, totals, rows: [...this.paging.failures, ...current] };
+  }
+
+  /** Each vCenter's totals: its rows of this run and what earlier runs finished. */
+  private vcenterTotals(current: readonly HostRow[]): VcenterTotals[] {
+    return (this.vcenters ?? []).map((v) => {
+      const unreadable = this.paging?.unreadable?.find((u) => u.name === v.name)?.reason;
+      const seen = addTotals(this.paging?.finishedByVcenter?.[v.name] ?? NO_TOTALS, totalsOf(current.filter((r) => r.vcenter === v.name)));
+      // Hosts its pages have not handed out yet are pending (skipped once the rollout has ended), as for the whole.
+      const unread = Math.max(0, (this.paging?.totalByVcenter?.[v.name] ?? seen.hosts) - seen.hosts);
+      const totals = { ...seen, hosts: seen.hosts + unread, ...(this.done ? { skipped: seen.skipped + unread } : { pending: seen.pending + unread }) };
+      return { name: v.name, totals, ...(unreadable ? { unreadable } : {}) };
+    });
   }
 
   wake(): void {
@@ -296,11 +341,6 @@ class Rollout {
         if (!this.awaitingApproval()) throw new Error('the rollout is not waiting for approval (approve comes after the canary batches)');
       },
     });
-    setHandler(hostStepSignal, ({ host, step }) => {
-      const row = this.rows.get(host);
-      if (row?.state === 'running') this.rows.set(host, { ...row, step });
-      this.wake();
-    });
   }
 
   /** Validates the input, names the rollout, and reads its first hosts. */
@@ -334,20 +374,25 @@ class Rollout {
   }
 
   private addHosts(page: Pick<FleetPage, 'hosts' | 'skipped'>): void {
-    const fromVcenter = this.vcenter !== undefined;
     for (const h of page.hosts) {
       this.hosts.set(h.target.name, h);
-      this.rows.set(h.target.name, { host: h.target.name, state: 'pending', attempt: 0, ...(fromVcenter ? { cluster: h.cluster } : {}) });
+      this.rows.set(h.target.name, { host: h.target.name, state: 'pending', attempt: 0, ...this.placeOf(h) });
     }
-    for (const s of page.skipped) this.rows.set(s.name, { host: s.name, state: 'skipped', attempt: 0, ...(fromVcenter ? { cluster: s.cluster } : {}), error: s.reason });
+    for (const s of page.skipped) this.rows.set(s.name, { host: s.name, state: 'skipped', attempt: 0, ...this.placeOf(s), error: s.reason });
   }
 
   private async loadPage(limit: number): Promise<void> {
     const plan = this.plan as RolloutPlan;
     const current = this.paging as Paging;
-    const page = await readPage(plan.source as FleetSource, current.cursor, limit, plan.rolloutId);
+    const page = await readPage(plan.source as FleetSource, current.cursor, limit, current.unreadable ?? [], plan.rolloutId);
     this.addHosts(page);
-    this.paging = { ...current, cursor: page.cursor, more: page.more, total: page.total };
+    // vCenters that could not be read at the start stay skipped for the rest of the rollout.
+    const unreadable = current.cursor === null ? page.unreadable : current.unreadable;
+    this.paging = {
+      ...current, cursor: page.cursor, more: page.more, total: page.total,
+      ...(unreadable?.length ? { unreadable: [...unreadable] } : {}),
+      ...(page.totalByVcenter ? { totalByVcenter: { ...page.totalByVcenter } } : {}),
+    };
   }
 
   private failedCount(): number {
@@ -360,9 +405,9 @@ class Rollout {
 
   private async runChild(name: string, attempt: number, childId: string): Promise<HostRow> {
     const plan = this.plan as RolloutPlan;
-    const vcenter = this.vcenter;
     const fleetHost = this.hosts.get(name) as FleetHost;
-    const base = { host: name, attempt, installWorkflowId: childId, ...(vcenter ? { cluster: fleetHost.cluster } : {}) };
+    const vcenter = this.vcenterOf(fleetHost);
+    const base = { host: name, attempt, installWorkflowId: childId, ...this.placeOf(fleetHost) };
     const install = { host: fleetHost.target, ...(plan.install as Omit<InstallVibInput, 'host'>), rolloutId: plan.rolloutId };
     const common = {
       workflowId: childId,
@@ -407,9 +452,9 @@ class Rollout {
   /** A dry run: the pre-check only, on every host; nothing changes. */
   private async checkHost(name: string): Promise<HostRow> {
     const plan = this.plan as RolloutPlan;
-    const vcenter = this.vcenter;
     const fleetHost = this.hosts.get(name) as FleetHost;
-    const base = { host: name, attempt: 1, ...(vcenter ? { cluster: fleetHost.cluster } : {}) };
+    const vcenter = this.vcenterOf(fleetHost);
+    const base = { host: name, attempt: 1, ...this.placeOf(fleetHost) };
     try {
       const report = await untilReachable(name, () => precheckHost({
         host: fleetHost.target,
@@ -439,7 +484,8 @@ class Rollout {
     const previous = this.rows.get(name) as HostRow;
     const attempt = previous.attempt + 1;
     const childId = rolloutChildId(plan.rolloutId, name, this.remediating);
-    this.rows.set(name, { ...previous, state: 'running', attempt, ...(plan.dryRun ? {} : { installWorkflowId: childId }), ...(this.remediating ? { step: 'pre-check' as const } : {}) });
+    // A remediation's step is its own (its progress query and current details): the rollout's history holds no step changes.
+    this.rows.set(name, { ...previous, state: 'running', attempt, ...(plan.dryRun ? {} : { installWorkflowId: childId }) });
     try {
       const row = plan.dryRun ? await this.checkHost(name) : await this.runChild(name, attempt, childId);
       const retry = row.state === 'failed' && attempt <= plan.hostRetries.count && !this.abortReason;
@@ -467,10 +513,12 @@ class Rollout {
   /** Starts what the limits allow: the next canary batch (spread over vCenters), or the window's free slots. */
   private startHosts(count: number, canary: boolean): void {
     const plan = this.plan as RolloutPlan;
-    pickNextHosts(this.rows.values(), {
+    // The per-vCenter limit counts every host of a vCenter, named by its vCenter or not.
+    const rows = [...this.rows.values()].map((row) => ({ ...row, vcenter: this.hosts.get(row.host)?.vcenter }));
+    pickNextHosts(rows, {
       count,
       maxPerCluster: plan.maxPerCluster,
-      maxPerVcenter: 0,
+      maxPerVcenter: plan.maxPerVcenter,
       now: Date.now(),
       retryAt: this.retryAt,
       spreadOverVcenters: canary,
@@ -491,13 +539,18 @@ class Rollout {
     const paging = this.paging;
     // A paged rollout hands on only what is not finished; the rest becomes totals and failures.
     const carriedRows = paging ? all.filter(unfinished) : all;
+    const finishedRows = all.filter((r) => !unfinished(r));
+    const finishedByVcenter = this.severalVcenters
+      ? Object.fromEntries((this.vcenters ?? []).map((v) => [v.name, addTotals(paging?.finishedByVcenter?.[v.name] ?? NO_TOTALS, totalsOf(finishedRows.filter((r) => r.vcenter === v.name)))]))
+      : undefined;
     return {
       rows: carriedRows,
       ...(paging ? {
         fleet: carriedRows.map((r) => this.hosts.get(r.host) as FleetHost),
         paging: {
           ...paging,
-          finished: addTotals(paging.finished, totalsOf(all.filter((r) => !unfinished(r)))),
+          finished: addTotals(paging.finished, totalsOf(finishedRows)),
+          ...(finishedByVcenter ? { finishedByVcenter } : {}),
           failures: [...paging.failures, ...all.filter((r) => r.state === 'failed')].slice(0, MAX_CARRIED_FAILURES),
         },
       } : {}),
@@ -588,6 +641,8 @@ class Rollout {
       : reason === 'window-closed' ? 'incomplete'
       : plan.dryRun ? 'checked'
       : final.totals.failed > 0 ? 'completed-with-failures'
+      // Hosts of a vCenter that could not be read were not done: not a success automation should miss.
+      : (this.paging?.unreadable?.length ?? 0) > 0 ? 'incomplete'
       : 'succeeded';
     const result: RolloutResult = { ...final, reason, outcome, ...(this.abortReason ? { abortReason: this.abortReason } : {}) };
     upsertSearchAttributes([{ key: VIBFLOW_OUTCOME, value: outcome }]);

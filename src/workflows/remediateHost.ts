@@ -17,7 +17,6 @@ import {
   WorkflowIdReusePolicy,
   defineQuery,
   executeChild,
-  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
@@ -53,7 +52,6 @@ import {
   type RemediationStep,
   type VibCheck,
 } from './remediationResult';
-import { hostStepSignal } from './signals';
 
 export const remediationProgressQuery = defineQuery<RemediationProgress>('progress');
 
@@ -198,13 +196,15 @@ class HostRemediation {
     setCurrentDetails(remediationMarkdown(this.progress()));
   }
 
+  /**
+   * A new step: in its search attribute, its current details and its progress query. The rollout
+   * is not told (a signal per step would cost the rollout's history about 24 events per host);
+   * views that show a rollout's running hosts ask each host's remediation.
+   */
   enterStep(next: RemediationStep): void {
     this.step = next;
     upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: next }]);
     this.showProgress();
-    // The rollout shows each host's step; a parent that has ended needs no news.
-    const parent = this.self.parent;
-    if (parent) getExternalWorkflowHandle(parent.workflowId).signal(hostStepSignal, { host: this.hostName, step: next }).catch(() => undefined);
   }
 
   finish(end: RemediationOutcome, extra: Partial<RemediationResult> = {}): RemediationResult {

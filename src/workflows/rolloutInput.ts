@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { describeIssues, hostTargetSchema, vcenterTargetSchema } from '../esxi/hostSchema';
 import type { HostTarget } from '../esxi/model';
-import { DEFAULT_CIM_URL_TEMPLATE, hostOverrideSchema } from '../inventory/inventory';
+import { DEFAULT_CIM_URL_TEMPLATE, hostOverrideSchema, VCENTER_NAME } from '../inventory/inventory';
+import { vcenterNameOf } from '../inventory/vcenterHosts';
 import type { FleetSource } from '../activities/fleet';
 import { resolveCountOrPercent, resolveLimits } from '../shared/countOrPercent';
 import { parseDurationMs } from '../shared/duration';
@@ -41,6 +42,32 @@ const fromVcenterSchema = z.strictObject({
   overrides: z.array(hostOverrideSchema).default([]),
 });
 
+/** One vCenter of a fleet that spans several, under the name hosts and clusters are qualified with. */
+const fleetVcenterSchema = z.strictObject({
+  name: z.string().regex(VCENTER_NAME, 'must be 1-100 letters, digits, ".", "_", ":" or "-", e.g. vc-fra1'),
+  vcenter: vcenterTargetSchema,
+  cimUrlTemplate: z.string().refine((t) => t.includes('{name}'), 'must contain {name}, e.g. https://{name}:5989').default(DEFAULT_CIM_URL_TEMPLATE),
+  overrides: z.array(hostOverrideSchema).default([]),
+});
+
+/** Hosts read from several vCenters; clusters and hosts are `VCENTER/NAME`, or a name no other vCenter has. */
+const fromVcentersSchema = z
+  .strictObject({
+    vcenters: z.array(fleetVcenterSchema).min(1, 'must list at least one vCenter'),
+    clusters: z.array(z.string().min(1)).optional(),
+    hosts: z.array(z.string().min(1)).optional(),
+    /** A vCenter that cannot be read at the start fails the rollout (else its hosts are skipped with the reason). */
+    requireAll: z.boolean().optional(),
+  })
+  .superRefine((source, ctx) => {
+    const seen = new Map<string, number>();
+    source.vcenters.forEach((v, index) => {
+      const first = seen.get(v.name.toLowerCase());
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['vcenters', index, 'name'], message: `duplicate vCenter "${v.name}" (also vcenters[${first}])` });
+      else seen.set(v.name.toLowerCase(), index);
+    });
+  });
+
 /** Hosts read from an inventory file by the workers, a page at a time (fleets beyond the inline limit). */
 const fromFileSchema = z.strictObject({
   path: z.string().refine((p) => p.startsWith('/'), 'must be an absolute path every worker can read'),
@@ -52,6 +79,7 @@ export const fleetRolloutInputSchema = z
     rolloutId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'must be 1-100 letters, digits, ".", "_", ":" or "-"'),
     hosts: z.array(hostTargetSchema).min(1, 'must list at least one host').max(MAX_INLINE_HOSTS, `at most ${MAX_INLINE_HOSTS} hosts per rollout`).optional(),
     fromVcenter: fromVcenterSchema.optional(),
+    fromVcenters: fromVcentersSchema.optional(),
     fromFile: fromFileSchema.optional(),
     /** Absent only for a compliance check (dryRun with vibs). */
     bundleUri: z.string().optional(),
@@ -61,6 +89,8 @@ export const fleetRolloutInputSchema = z
     vibs: z.unknown().optional(),
     /** Hosts of one cluster remediated at once (default 1 when remediating). */
     maxPerCluster: z.number().int().min(1).max(1_000).optional(),
+    /** Hosts of one vCenter in flight at once, so no vCenter's task queue is flooded (default: no limit). */
+    maxPerVcenter: z.number().int().min(1).max(10_000).optional(),
     /** Run only the pre-check on every host; change nothing. */
     dryRun: z.boolean().default(false),
     installOptions: z.array(z.union([z.number(), z.string()])).optional(),
@@ -91,11 +121,15 @@ export const fleetRolloutInputSchema = z
     resume: z.unknown().optional(),
   })
   .superRefine((input, ctx) => {
-    if ([input.hosts, input.fromVcenter, input.fromFile].filter((source) => source !== undefined).length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'give exactly one of hosts, fromVcenter (read them from a vCenter) or fromFile (an inventory file the workers read)' });
+    const fromVcenters = input.fromVcenter !== undefined || input.fromVcenters !== undefined;
+    if ([input.hosts, input.fromVcenter, input.fromVcenters, input.fromFile].filter((source) => source !== undefined).length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'give exactly one of hosts, fromVcenter (read them from a vCenter), fromVcenters (from several) or fromFile (an inventory file the workers read)' });
     }
-    if (input.remediate !== undefined && input.fromVcenter === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['remediate'], message: 'remediation goes through vCenter (maintenance mode, reboot): give fromVcenter' });
+    if (input.remediate !== undefined && !fromVcenters) {
+      ctx.addIssue({ code: 'custom', path: ['remediate'], message: 'remediation goes through vCenter (maintenance mode, reboot): give fromVcenter or fromVcenters' });
+    }
+    if (input.maxPerVcenter !== undefined && !fromVcenters) {
+      ctx.addIssue({ code: 'custom', path: ['maxPerVcenter'], message: 'hosts come from vCenters only with fromVcenter or fromVcenters' });
     }
     if (input.bundleUri === undefined && !(input.dryRun && input.vibs !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['bundleUri'], message: 'Required (only a compliance check, dryRun with vibs, goes without)' });
@@ -124,6 +158,8 @@ export interface RolloutPlan {
   readonly vibs: readonly Vib[];
   /** Hosts of one cluster at once; 0 means no limit. */
   readonly maxPerCluster: number;
+  /** Hosts of one vCenter at once; 0 means no limit. */
+  readonly maxPerVcenter: number;
   readonly dryRun: boolean;
   readonly abortOnBudget: 'drain' | 'cancel';
   readonly canary: readonly number[];
@@ -173,7 +209,16 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
   }
   const inline = input.hosts ?? [];
   const hosts = input.order === 'name' ? [...inline].sort((a, b) => a.name.localeCompare(b.name)) : inline;
-  const source: FleetSource | undefined = input.fromVcenter ? { vcenter: input.fromVcenter } : input.fromFile ? { file: input.fromFile } : undefined;
+  // One vCenter is a fleet of one: every rollout from vCenter reads its hosts the same way.
+  const one = input.fromVcenter;
+  const vcenters = one
+    ? {
+        vcenters: [{ name: vcenterNameOf(one.vcenter.url), vcenter: one.vcenter, cimUrlTemplate: one.cimUrlTemplate, overrides: one.overrides }],
+        ...(one.clusters ? { clusters: one.clusters } : {}),
+        ...(one.hosts ? { hosts: one.hosts } : {}),
+      }
+    : input.fromVcenters;
+  const source: FleetSource | undefined = vcenters ? { vcenters } : input.fromFile ? { file: input.fromFile } : undefined;
   const limits = source ? { maxConcurrency: input.maxConcurrency, maxFailures: input.maxFailures } : resolveLimits(input, inline.length);
   return {
     rolloutId: input.rolloutId,
@@ -184,6 +229,7 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
     ...(remediation ? { remediation } : {}),
     vibs,
     maxPerCluster: input.maxPerCluster ?? (remediation ? 1 : 0),
+    maxPerVcenter: input.maxPerVcenter ?? 0,
     dryRun: input.dryRun,
     abortOnBudget: input.abortOnBudget,
     canary: input.canary,

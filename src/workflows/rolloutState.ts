@@ -65,11 +65,22 @@ export interface RolloutTotals {
 
 export interface RolloutProgress {
   readonly rolloutId: string;
+  /** What is done on each host: an install (installVib), a remediation (remediateHost), or (dry run) a pre-check. */
+  readonly work?: 'install' | 'remediation' | 'check';
   readonly phase: RolloutPhase;
   readonly paused: boolean;
   readonly totals: RolloutTotals;
+  /** For a rollout over several vCenters: the totals of each (and why one could not be read). */
+  readonly vcenters?: readonly VcenterTotals[];
   readonly rows: readonly HostRow[];
   readonly runs: number;
+}
+
+export interface VcenterTotals {
+  readonly name: string;
+  readonly totals: RolloutTotals;
+  /** Set when the vCenter could not be read at the start: its hosts are skipped. */
+  readonly unreadable?: string;
 }
 
 export interface RolloutResult extends RolloutProgress {
@@ -128,10 +139,18 @@ export function rolloutMarkdown(progress: RolloutProgress, reason?: RolloutEndRe
     '| --- | --- | --- | --- | --- | --- | --- |',
     `| ${t.hosts} | ${t.pending} | ${t.running} | ${t.succeeded} | ${t.failed} | ${t.cancelled} | ${t.skipped} |`,
   );
+  if (progress.vcenters?.length) {
+    lines.push('', '| vCenter | hosts | pending | running | succeeded | failed | skipped |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const v of progress.vcenters) {
+      const vt = v.totals;
+      lines.push(`| ${cell(v.name)}${v.unreadable ? ` (not read: ${cell(v.unreadable)})` : ''} | ${vt.hosts} | ${vt.pending} | ${vt.running} | ${vt.succeeded} | ${vt.failed} | ${vt.skipped} |`);
+    }
+  }
   const running = progress.rows.filter((r) => r.state === 'running').slice(0, 10);
   if (running.length) {
-    lines.push('', '| running host | cluster | step |', '| --- | --- | --- |');
-    for (const row of running) lines.push(`| ${row.host} | ${row.cluster ?? '-'} | ${row.step ?? 'installing'} |`);
+    // Each host's step is in its own remediation's current details.
+    lines.push('', '| running host | cluster | workflow |', '| --- | --- | --- |');
+    for (const row of running) lines.push(`| ${row.host} | ${row.cluster ?? '-'} | ${cell(row.installWorkflowId ?? '-')} |`);
   }
   const failed = progress.rows.filter((r) => r.state === 'failed').slice(0, 10);
   if (failed.length) {

@@ -268,7 +268,7 @@ describe('vibflow says why', () => {
     await writeFile(hostList, JSON.stringify(stack.simulator.inventory));
     const cases: [string[], string][] = [
       [['--inventory', stack.inventory, '--maintenance-retry-delay', '1m'], '--maintenance-retry-delay: only with --maintenance-retries N'],
-      [['--inventory', hostList, '--max-per-cluster', '2', '--vib', 'drv=2.0'], '--max-per-cluster: clusters come from vCenter'],
+      [['--inventory', hostList, '--max-per-cluster', '2', '--vib', 'drv=2.0'], '--max-per-cluster: hosts come from vCenters only with an inventory that names them'],
     ];
     for (const [args, message] of cases) {
       const refused = await vibflow(['rollout', '--uri', BUNDLE, ...(args.includes('--maintenance-retry-delay') ? ['--remediate', '--vib', 'drv=2.0'] : []), ...args, ...stack.temporal()]);

@@ -5,7 +5,8 @@
  * InstallFromURI calls and reboots per host, vCenter's record of maintenance-mode intervals.
  */
 import { rolloutProgress, rolloutResult, startRollout as startRolloutApi, type RolloutHandle } from '../../src/api/rollouts';
-import { vcenterSource } from '../../src/inventory/vcenterHosts';
+import { vcentersSource } from '../../src/inventory/vcenterHosts';
+import { remediationProgressQuery } from '../../src/workflows/remediateHost';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../src/simulator';
 import type { FleetRolloutInput } from '../../src/workflows/rolloutInput';
 import type { HostRow, RolloutResult } from '../../src/workflows/rolloutState';
@@ -75,7 +76,7 @@ describe('remediation through vCenter', () => {
     const { clusters, only, ...rest } = extra;
     return {
       rolloutId: `remediate-${Date.now().toString(36)}-${++idSeq}`,
-      fromVcenter: vcenterSource(simulator.vcenterInventory!, { ...(clusters ? { clusters } : {}), ...(only ? { hosts: only } : {}) }),
+      fromVcenters: vcentersSource(simulator.vcenterInventory!, { ...(clusters ? { clusters } : {}), ...(only ? { hosts: only } : {}) }),
       bundleUri: BUNDLE,
       vibs: [{ name: 'drv', version: '2.0' }],
       remediate: {},
@@ -95,7 +96,7 @@ describe('remediation through vCenter', () => {
       ['esx-001', 'checked', 'would-install'], ['esx-002', 'checked', 'would-install'], ['esx-003', 'checked', 'would-install'],
       ['esx-004', 'checked', 'would-install'], ['esx-005', 'checked', 'would-install'], ['esx-006', 'skipped', undefined],
     ]);
-    expect(result.rows[5].error).toBe('disconnected in vCenter');
+    expect(result.rows[5].error).toMatch(/^disconnected in vCenter 127\.0\.0\.1:\d+$/);
     expect(result.rows[0].vibs).toEqual([{ name: 'drv', expected: '2.0', found: null }]);
     const stats = await simulator.statsWithVcenter();
     for (const host of Object.values(stats.hosts)) {
@@ -215,7 +216,7 @@ describe('remediation through vCenter', () => {
     it('a host disconnected in vCenter is skipped with the reason', async () => {
       await simulator.setVcenterFault('esx-006', 'disconnected');
       const result = await only('esx-006');
-      expect(result.rows[0]).toMatchObject({ host: 'esx-006', state: 'skipped', error: 'disconnected in vCenter' });
+      expect(result.rows[0]).toMatchObject({ host: 'esx-006', state: 'skipped', error: expect.stringMatching(/^disconnected in vCenter/) });
       await simulator.setVcenterFault('esx-006', null);
     });
 
@@ -230,12 +231,17 @@ describe('remediation through vCenter', () => {
       expect(unknown.category).toBe('InvalidInput');
       expect(unknown.cause?.message).toMatch(/cluster "cluster-9" does not exist in vCenter 127\.0\.0\.1:\d+; its clusters: cluster-1, cluster-2/);
       process.env.VIBFLOW_TEST_WRONG_VC_PASSWORD = 'not-the-password';
-      const source = vcenterSource(simulator.vcenterInventory!);
-      const wrong = await failure(await startRollout({ ...input(), fromVcenter: { ...source, vcenter: { ...source.vcenter, credential: 'env:VIBFLOW_TEST_WRONG_VC_PASSWORD' } } }, taskQueue));
+      // The one-vCenter form the Web UI's form takes, with one thing wrong each time.
+      const { vcenter, hosts } = simulator.vcenterInventory!;
+      const rest = () => {
+        const { fromVcenters: _all, ...others } = input();
+        return others;
+      };
+      const wrong = await failure(await startRollout({ ...rest(), fromVcenter: { vcenter: { ...vcenter, credential: 'env:VIBFLOW_TEST_WRONG_VC_PASSWORD' }, overrides: hosts } }, taskQueue));
       expect(wrong.cause?.message).toMatch(/cannot read its hosts from vCenter: Login on 127\.0\.0\.1:\d+ failed: vCenter refused the login for user "administrator@vsphere\.local"/);
       expect(wrong.cause?.message).not.toContain('not-the-password');
       expect(wrong.category).toBe('HostSourceUnavailable');
-      const closed = await failure(await startRollout({ ...input(), fromVcenter: { ...source, vcenter: { ...source.vcenter, url: 'https://127.0.0.1:1/sdk' } } }, taskQueue));
+      const closed = await failure(await startRollout({ ...rest(), fromVcenter: { vcenter: { ...vcenter, url: 'https://127.0.0.1:1/sdk' }, overrides: hosts } }, taskQueue));
       expect(closed.cause?.message).toMatch(/cannot read its hosts from vCenter: RetrieveServiceContent on 127\.0\.0\.1:1 failed: cannot reach vCenter: connect ECONNREFUSED 127\.0\.0\.1:1/);
     });
   });
@@ -262,14 +268,18 @@ describe('remediation survives a worker killed during maintenance-mode entry and
     worker = await spawnWorkerProcess({ taskQueue });
     const handle = await startRolloutApi(await testClient(), {
       rolloutId: `remediate-crash-${Date.now().toString(36)}`,
-      fromVcenter: vcenterSource(simulator.vcenterInventory!),
+      fromVcenters: vcentersSource(simulator.vcenterInventory!),
       bundleUri: BUNDLE,
       vibs: [{ name: 'drv', version: '2.0' }],
       remediate: {},
       maxConcurrency: 2,
       pollInterval: '500ms',
     }, taskQueue);
-    const stepOf = async (host: string) => (await rolloutProgress(handle)).rows.find((r) => r.host === host)?.step;
+    // The step is the host's remediation's own (its progress query), not the rollout's.
+    const stepOf = async (host: string) => {
+      const id = (await rolloutProgress(handle)).rows.find((r) => r.host === host)?.installWorkflowId;
+      return id ? (await (await testClient()).workflow.getHandle(id).query(remediationProgressQuery)).step : undefined;
+    };
     const killAndReplace = async () => {
       worker?.kill('SIGKILL');
       await worker?.exited;

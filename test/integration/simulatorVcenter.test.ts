@@ -393,7 +393,7 @@ describe('vibflow simulator --vcenter', () => {
     try {
       await waitFor(() => output.includes('Ctrl-C to stop'), 'the simulator to be ready', 90_000, 100);
       const inventory = parseInventory(JSON.parse(await readFile(inventoryFile, 'utf8')), inventoryFile);
-      if (!isVcenterInventory(inventory)) throw new Error('the CLI wrote a host-list inventory');
+      if (!isVcenterInventory(inventory) || !('vcenter' in inventory)) throw new Error('the CLI wrote no one-vCenter inventory');
       expect(inventory.hosts.map((h) => h.name)).toEqual(['esx-001', 'esx-002', 'esx-003', 'esx-004', 'esx-005', 'esx-006']);
       expect(output).toContain(`vCenter: ${inventory.vcenter.url}`);
       expect(output).toContain(`thumbprint ${inventory.vcenter.tls!.thumbprint}`);

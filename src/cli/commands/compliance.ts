@@ -17,6 +17,7 @@ interface ComplianceFlags extends TemporalFlags {
   vib: string[];
   hosts?: string;
   cluster?: string[];
+  vcenter?: string[];
   maxConcurrency: string;
   json?: boolean;
 }
@@ -50,7 +51,8 @@ export function registerCompliance(program: Command): void {
       .requiredOption('--inventory <file>', 'inventory of the hosts')
       .addOption(new Option('--vib <name[=version]>', 'the VIB to look for, with the version it must have (repeatable)').argParser(collect).makeOptionMandatory())
       .option('--hosts <names>', 'comma-separated subset of the hosts; every host when not given')
-      .addOption(new Option('--cluster <name>', 'only hosts of this vCenter cluster (repeatable)').argParser(collect))
+      .addOption(new Option('--vcenter <name>', 'only hosts of this vCenter, by its name in the inventory (repeatable)').argParser(collect))
+      .addOption(new Option('--cluster <name>', 'only hosts of this vCenter cluster: VCENTER/CLUSTER, or a name no other vCenter has (repeatable)').argParser(collect))
       .option('--max-concurrency <n|p%>', 'hosts read at once', '20')
       .option('--json', 'print the check\'s rows as JSON'),
   ).action(async (flags: ComplianceFlags) => {

@@ -12,13 +12,13 @@ import { followInstall } from '../../api/installs';
 import { answeredQuery } from '../../api/lookup';
 import { rolloutResult, startRollout, type RolloutHandle } from '../../api/rollouts';
 import { startDevServer } from '../../devserver/devServer';
-import { vcenterSource } from '../../inventory/vcenterHosts';
+import { vcentersSource } from '../../inventory/vcenterHosts';
 import { startSimulator } from '../../simulator';
 import { connectClient } from '../../temporal/connection';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createWorker } from '../../worker';
 import { rolloutProgressQuery } from '../../workflows/fleetRollout';
-import { remediationInstallId } from '../../workflows/remediateHost';
+import { remediationInstallId, remediationProgressQuery } from '../../workflows/remediateHost';
 import { stepLabel, type RemediationStep } from '../../workflows/remediationResult';
 import type { HostRow } from '../../workflows/rolloutState';
 import { createInstallView } from '../installView';
@@ -89,7 +89,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const host = simulator.hosts[0].name;
     const handle = await startRollout(client, {
       rolloutId: `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`,
-      fromVcenter: vcenterSource(inventory, { hosts: [host] }),
+      fromVcenters: vcentersSource(inventory, { hosts: [host] }),
       bundleUri: DEMO_BUNDLE,
       vibs: [DEMO_VIB],
       remediate: {},
@@ -132,10 +132,12 @@ async function followRemediation(client: Client, handle: RolloutHandle): Promise
   let step: RemediationStep | undefined;
   while (!settled) {
     const row = (await answeredQuery(handle, rolloutProgressQuery))?.rows[0];
-    if (row?.step && row.step !== step) {
-      step = row.step;
+    // The host's step is its remediation's own: asked of it, not of the rollout.
+    const current = row?.installWorkflowId ? (await answeredQuery(client.workflow.getHandle(row.installWorkflowId), remediationProgressQuery))?.step : undefined;
+    if (row?.installWorkflowId && current && current !== step) {
+      step = current;
       if (step !== 'done') process.stdout.write(`  ${stepLabel(step)}\n`);
-      if (step === 'installing' && row.installWorkflowId) {
+      if (step === 'installing') {
         process.stdout.write('Software installation in progress...\n');
         const view = createInstallView();
         view.finish(await followInstall(client.workflow.getHandle(remediationInstallId(row.installWorkflowId)), (p) => view.update(p)));

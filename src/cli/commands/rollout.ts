@@ -19,15 +19,12 @@ import {
   type SteeringVerb,
 } from '../../api/rollouts';
 import { rolloutProgressQuery } from '../../workflows/fleetRollout';
-import { installProgressQuery } from '../../workflows/installVib';
-import { remediationInstallId } from '../../workflows/remediateHost';
-import { stepLabel, type RemediationStep } from '../../workflows/remediationResult';
-import type { HostRow, RolloutProgress, RolloutResult } from '../../workflows/rolloutState';
+import type { RolloutProgress, RolloutResult } from '../../workflows/rolloutState';
 import { validateFlags } from '../inputFlags';
-import { installActivity } from '../installText';
+import { liveHosts, withLiveSteps } from '../liveHosts';
 import { addRolloutOptions, checkRolloutHosts, ROLLOUT_FIELDS, rolloutInputFromFlags, type RolloutFlags } from '../rolloutOptions';
 import { formatReport, REPORT_FORMATS, stateText, type ReportFormat } from '../rolloutReport';
-import { createRolloutView, MAX_BARS, type HostProgress } from '../rolloutView';
+import { createRolloutView, MAX_BARS } from '../rolloutView';
 import { addTemporalOptions, noteWhenNoWorker, withTemporal, type TemporalFlags } from '../temporalOptions';
 import { EXIT, UsageError } from '../usageError';
 
@@ -36,27 +33,6 @@ interface StartFlags extends RolloutFlags, TemporalFlags {
   reuseId?: boolean;
   wait?: boolean;
   json?: boolean;
-}
-
-/** A host's live state: its install's, or for a remediation the step, with the install's own while it installs. */
-async function hostProgress(client: Client, row: HostRow): Promise<HostProgress | undefined> {
-  if (row.step && row.step !== 'installing') return { percent: INSTALLED_STEPS.has(row.step) ? 100 : 0, activity: stepLabel(row.step) };
-  const installId = row.step ? remediationInstallId(row.installWorkflowId as string) : (row.installWorkflowId as string);
-  const p = await answeredQuery(client.workflow.getHandle(installId), installProgressQuery);
-  return p && { percent: p.percent, activity: `${row.step ? 'installing: ' : ''}${installActivity(p)}` };
-}
-
-/** Remediation steps that come after the install. */
-const INSTALLED_STEPS: ReadonlySet<RemediationStep> = new Set(['rebooting', 'waiting-for-host', 'verifying', 'exiting-maintenance', 'done']);
-
-/** Live state of each running host shown, straight from its workflows. */
-async function liveHosts(client: Client, progress: RolloutProgress): Promise<Map<string, HostProgress>> {
-  const running = progress.rows.filter((r) => r.state === 'running' && r.installWorkflowId).slice(0, MAX_BARS);
-  const entries = await Promise.all(running.map(async (row) => {
-    const live = await hostProgress(client, row);
-    return live && ([row.host, live] as const);
-  }));
-  return new Map(entries.filter((e) => e !== undefined));
 }
 
 /**
@@ -77,7 +53,7 @@ async function follow(client: Client, handle: RolloutHandle, json: boolean): Pro
     const ended = rolloutResult(handle).finally(() => (settled = true));
     while (!settled) {
       const progress = await answeredQuery(handle, rolloutProgressQuery);
-      if (progress && view) view.update(progress, await liveHosts(client, progress));
+      if (progress && view) view.update(progress, await liveHosts(client, progress, MAX_BARS));
       await Promise.race([ended.catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
     }
     const result = await ended;
@@ -211,7 +187,9 @@ export function registerReport(program: Command): void {
         return;
       }
       const state = await rolloutState(handle);
-      process.stdout.write(formatReport(state, flags.format, process.stdout.isTTY ? process.stdout.columns : undefined));
+      // The table shows each running host's step (asked of its remediation); csv and json are the rollout's own record.
+      const shown = flags.format === 'table' ? await withLiveSteps(client, state) : state;
+      process.stdout.write(formatReport(shown, flags.format, process.stdout.isTTY ? process.stdout.columns : undefined));
     }),
   );
 }

@@ -66,6 +66,12 @@ async function remediationStatus(handle: RemediationHandle, description: Workflo
   const lines = [head, `   host: ${p.host}${p.cluster ? ` (cluster ${p.cluster})` : ''}   bundle: ${p.bundleUri}`];
   if (state.kind === 'running') {
     lines.push(`   step: ${stepLabel(p.step)}   maintenance mode: ${p.maintenance}   elapsed: ${p.elapsedSeconds} s`);
+    // A step whose vCenter or host does not answer is retried by Temporal: say which, how often and since when.
+    for (const activity of description.raw.pendingActivities ?? []) {
+      if ((activity.attempt ?? 1) <= 1 || !activity.lastFailure?.message) continue;
+      const since = activity.lastStartedTime?.seconds ? ` (attempt started ${new Date(Number(activity.lastStartedTime.seconds) * 1000).toISOString()})` : '';
+      lines.push(`   retrying ${activity.activityType?.name ?? 'a step'}: attempt ${activity.attempt}${since}, last error: ${activity.lastFailure.message}`);
+    }
     if (p.unreachable) lines.push(`   CIM not answering: attempt ${p.unreachable.attempts}, last error: ${p.unreachable.lastError}`);
     if (p.installWorkflowId) lines.push(`   install: vibflow status ${p.installWorkflowId}`);
     return lines.join('\n');
