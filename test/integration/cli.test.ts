@@ -112,9 +112,9 @@ describe('vibflow install and status', () => {
     expect(refused.code).toBe(2);
   });
 
-  it('status of an id that is neither an install nor a rollout exits 2', async () => {
+  it('status of an id that is no install, rollout or remediation exits 2', async () => {
     const run = await vibflow(['status', 'no-such-thing', ...stack.temporal()]);
-    expect(run.stderr).toBe('vibflow: no install or rollout "no-such-thing" in namespace default\n');
+    expect(run.stderr).toBe('vibflow: no install, rollout or remediation "no-such-thing" in namespace default\n');
     expect(run.code).toBe(2);
   });
 
