@@ -6,10 +6,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TlsOptions } from '../tls';
 import type { SoapField } from './envelope';
-import { VsphereFault, VsphereProtocolError, VsphereTaskTimeoutError, VsphereUsageError } from './errors';
+import { VsphereFault, VsphereHttpError, VsphereProtocolError, VsphereTaskTimeoutError, VsphereUsageError } from './errors';
 import { HOST_STATE_PATHS, hostStateOf } from './hosts';
 import { Inventory, inventoryFilter } from './inventory';
-import type { CimServicesTicket, ClusterSummary, HostState, HostSummary, MoRef, TaskInfo } from './model';
+import { acceptanceLevelOf, datastoreFilter, datastorePath, datastoresOf, folderUrlPath, searchResultFiles, searchSpec } from './datastores';
+import type { CimServicesTicket, ClusterSummary, DatastoreFile, DatastoreSummary, HostAcceptanceLevel, HostState, HostSummary, MoRef, TaskInfo } from './model';
 import { decodeRetrieveResult, retrieveArguments, type ObjectContent, type PropertyFilterSpec, type RetrieveResult } from './propertyCollector';
 import { taskFault, taskInfoOf, taskLabel } from './tasks';
 import { SoapTransport, type CallOptions, type RequestDone } from './transport';
@@ -49,6 +50,8 @@ export interface VsphereServiceContent {
   readonly rootFolder: MoRef;
   readonly propertyCollector: MoRef;
   readonly sessionManager: MoRef;
+  /** FileManager (datastore directories, moves, deletes); null on a server without one. */
+  readonly fileManager: MoRef | null;
 }
 
 const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstance' };
@@ -120,6 +123,7 @@ export class VsphereClient {
           rootFolder: readMoRef(content.get('rootFolder'), 'ServiceContent.rootFolder'),
           propertyCollector: readMoRef(content.get('propertyCollector'), 'ServiceContent.propertyCollector'),
           sessionManager: readMoRef(content.get('sessionManager'), 'ServiceContent.sessionManager'),
+          fileManager: content.get('fileManager') === undefined ? null : readMoRef(content.get('fileManager'), 'ServiceContent.fileManager'),
         };
         return new VsphereClient(transport, service, aboutOf(readObject(content.get('about'), 'ServiceContent.about')), { user: options.user, password: options.password });
       });
@@ -298,6 +302,108 @@ export class VsphereClient {
     this.expectRef('AcquireCimServicesTicket', 'host', host, 'HostSystem');
     const value = await this.invoke('AcquireCimServicesTicket', host);
     return decoding('AcquireCimServicesTicket', this.host, () => ticketOf(value));
+  }
+
+  /** Every datastore of every datacenter, with its room and which hosts mount it. */
+  async listDatastores(options: { readonly pageSize?: number } = {}): Promise<DatastoreSummary[]> {
+    const objects = await this.retrieveAll([datastoreFilter(this.serviceContent.rootFolder)], { maxObjects: options.pageSize ?? DEFAULT_PAGE_SIZE });
+    return decoding('listDatastores', this.host, () => datastoresOf(objects));
+  }
+
+  /** The host's image acceptance level (HostImageConfigManager.HostImageConfigGetAcceptance). */
+  async hostAcceptanceLevel(host: MoRef): Promise<HostAcceptanceLevel> {
+    this.expectRef('HostImageConfigGetAcceptance', 'host', host, 'HostSystem');
+    const content = await this.properties(host, 'HostSystem', ['configManager.imageConfigManager'], 'HostImageConfigGetAcceptance');
+    const manager = decoding('HostImageConfigGetAcceptance', this.host, () => readMoRef(content.properties.get('configManager.imageConfigManager'), `${host.value} configManager.imageConfigManager`));
+    const value = await this.invoke('HostImageConfigGetAcceptance', manager, [], { idempotent: true });
+    return decoding('HostImageConfigGetAcceptance', this.host, () => acceptanceLevelOf(value));
+  }
+
+  private get fileManager(): MoRef {
+    const manager = this.serviceContent.fileManager;
+    if (!manager) throw new VsphereUsageError('FileManager', this.host, 'the server has no FileManager (is this a vCenter?)');
+    return manager;
+  }
+
+  /** FileManager.MakeDirectory with its parents; a directory that is already there is fine. */
+  async makeDirectory(datacenter: MoRef, datastore: string, path: string): Promise<void> {
+    try {
+      await this.invoke('MakeDirectory', this.fileManager, [['name', datastorePath(datastore, path)], ['datacenter', datacenter], ['createParentDirectories', true]]);
+    } catch (err) {
+      if (!(err instanceof VsphereFault && err.faultType === 'FileAlreadyExists')) throw err;
+    }
+  }
+
+  private async runTask(method: string, target: MoRef, args: readonly SoapField[], timeoutMs = 10 * 60_000): Promise<VimValue | undefined> {
+    const value = await this.invoke(method, target, args);
+    const task = decoding(method, this.host, () => readMoRef(value, `${method}'s task`));
+    await this.waitForTask(task, { pollIntervalMs: 250, timeoutMs });
+    const content = await this.properties(task, 'Task', ['info.result'], method);
+    return content.properties.get('info.result');
+  }
+
+  /** FileManager.MoveDatastoreFile_Task within one datastore; `force` replaces a file at the destination. */
+  async moveDatastoreFile(datacenter: MoRef, datastore: string, from: string, to: string, options: { readonly force: boolean }): Promise<void> {
+    await this.runTask('MoveDatastoreFile_Task', this.fileManager, [
+      ['sourceName', datastorePath(datastore, from)], ['sourceDatacenter', datacenter],
+      ['destinationName', datastorePath(datastore, to)], ['destinationDatacenter', datacenter], ['force', options.force],
+    ]);
+  }
+
+  /** FileManager.DeleteDatastoreFile_Task (a directory goes with its contents); resolves false when nothing was there. */
+  async deleteDatastoreFile(datacenter: MoRef, datastore: string, path: string): Promise<boolean> {
+    try {
+      await this.runTask('DeleteDatastoreFile_Task', this.fileManager, [['name', datastorePath(datastore, path)], ['datacenter', datacenter]]);
+      return true;
+    } catch (err) {
+      if (err instanceof VsphereFault && (err.faultType === 'FileNotFound' || /not found|no such file/i.test(err.faultMessage))) return false;
+      throw err;
+    }
+  }
+
+  /** The files under `folder` of the datastore matching `pattern` (subfolders too), with sizes; none when the folder is not there. */
+  async searchDatastore(datastore: DatastoreSummary, folder: string, pattern = '*'): Promise<DatastoreFile[]> {
+    const content = await this.properties(datastore.ref, 'Datastore', ['browser'], 'SearchDatastoreSubFolders_Task');
+    const browser = decoding('SearchDatastoreSubFolders_Task', this.host, () => readMoRef(content.properties.get('browser'), `${datastore.ref.value} browser`));
+    try {
+      const result = await this.runTask('SearchDatastoreSubFolders_Task', browser, [['datastorePath', datastorePath(datastore.name, folder)], ['searchSpec', searchSpec(pattern)]]);
+      return decoding('SearchDatastoreSubFolders_Task', this.host, () => searchResultFiles(result));
+    } catch (err) {
+      if (err instanceof VsphereFault && (err.faultType === 'FileNotFound' || /not found/i.test(err.faultMessage))) return [];
+      throw err;
+    }
+  }
+
+  /** Streams `body` (`sizeBytes` long) into a file on the datastore through vCenter's /folder endpoint (PUT overwrites). */
+  async uploadFile(datastore: DatastoreSummary, path: string, body: NodeJS.ReadableStream, sizeBytes: number): Promise<void> {
+    await this.currentTime(); // a live session: the upload's body cannot be sent twice
+    const operation = `upload of ${datastorePath(datastore.name, path)}`;
+    const response = await this.transport.sessionRequest(operation, {
+      method: 'PUT',
+      path: folderUrlPath(datastore.datacenter, datastore.name, path),
+      body,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(sizeBytes) },
+    });
+    const text = (await response.body.text().catch(() => '')).slice(0, 300).trim();
+    if (response.statusCode !== 200 && response.statusCode !== 201) {
+      throw new VsphereHttpError(operation, this.host, response.statusCode, text);
+    }
+  }
+
+  /** The file's bytes as a stream, or null when the datastore has no such file. */
+  async downloadFile(datastore: DatastoreSummary, path: string): Promise<NodeJS.ReadableStream | null> {
+    await this.currentTime();
+    const operation = `download of ${datastorePath(datastore.name, path)}`;
+    const response = await this.transport.sessionRequest(operation, { method: 'GET', path: folderUrlPath(datastore.datacenter, datastore.name, path) });
+    if (response.statusCode === 404) {
+      await response.body.dump();
+      return null;
+    }
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new VsphereHttpError(operation, this.host, response.statusCode);
+    }
+    return response.body;
   }
 
   /** Ends the session; later calls fail instead of logging in again. */

@@ -138,9 +138,9 @@ export class VsphereTlsError extends VsphereTransportError {
 
 /** A non-200 answer that is not a SOAP fault. */
 export class VsphereHttpError extends VsphereError {
-  constructor(operation: string, host: string, readonly status: number) {
+  constructor(operation: string, host: string, readonly status: number, serverText = '') {
     const serverSide = status >= 500;
-    super(operation, host, `HTTP ${status}`, serverSide ? 'server-error' : 'http', serverSide);
+    super(operation, host, `HTTP ${status}${serverText ? `: ${serverText}` : ''}`, serverSide ? 'server-error' : status === 401 || status === 403 ? 'authentication' : 'http', serverSide);
   }
 }
 

@@ -82,3 +82,39 @@ export interface CimServicesTicket {
   readonly port: number | null;
   readonly sslThumbprint: string | null;
 }
+
+/** How one host sees a datastore (Datastore.host[], a DatastoreHostMount). */
+export interface DatastoreMount {
+  readonly host: MoRef;
+  readonly mounted: boolean;
+  readonly accessible: boolean;
+  /** "readWrite" or "readOnly"; null when vCenter does not say. */
+  readonly accessMode: string | null;
+}
+
+/** A datastore as vibflow reads it for staging: where it is, how much room it has, who mounts it. */
+export interface DatastoreSummary {
+  readonly ref: MoRef;
+  readonly name: string;
+  /** The datacenter's name: /folder needs it as dcPath, FileManager its reference. */
+  readonly datacenter: string;
+  readonly datacenterRef: MoRef;
+  /** summary.url, e.g. ds:///vmfs/volumes/<uuid>/ */
+  readonly url: string | null;
+  readonly type: string | null;
+  readonly capacityBytes: number;
+  readonly freeBytes: number;
+  readonly accessible: boolean;
+  readonly hosts: readonly DatastoreMount[];
+}
+
+/** A file a datastore browser search found. */
+export interface DatastoreFile {
+  /** The datastore path of the file, e.g. "[ds1] vibflow/0a1b2c3d4e5f/drv.zip". */
+  readonly datastorePath: string;
+  readonly sizeBytes: number | null;
+  readonly modified: string | null;
+}
+
+/** A host's image acceptance level (HostImageConfigGetAcceptance), most to least trusted. */
+export type HostAcceptanceLevel = 'vmware_certified' | 'vmware_accepted' | 'partner' | 'community';

@@ -46,7 +46,7 @@ const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 const REDACTED = '[redacted]';
 
-type Response = Awaited<ReturnType<Pool['request']>>;
+export type Response = Awaited<ReturnType<Pool['request']>>;
 
 /** host:port of a URL for messages, or a placeholder: an unparsable URL is never echoed (it may hold a password). */
 function hostOf(url: string): string {
@@ -206,6 +206,29 @@ export class SoapTransport {
     const reached = requestMayHaveReachedServer(code);
     const detail = `${reached ? 'no complete answer from vCenter' : 'cannot reach vCenter'}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`;
     return new VsphereTransportError(method, this.host, detail, { ...(code ? { code } : {}), requestMayHaveReachedServer: reached });
+  }
+
+  /**
+   * A plain HTTP request to another path of the same server, with the session cookie: vCenter's
+   * /folder file endpoint. The caller reads (or dumps) the body; the status is the caller's to judge.
+   */
+  async sessionRequest(operation: string, request: { readonly method: 'GET' | 'PUT' | 'HEAD' | 'DELETE'; readonly path: string; readonly body?: NodeJS.ReadableStream; readonly headers?: Readonly<Record<string, string>>; readonly bodyTimeoutMs?: number }): Promise<Response> {
+    const started = performance.now();
+    const report = this.options.onRequestDone;
+    try {
+      const response = await this.pool.request({
+        path: request.path,
+        method: request.method,
+        ...(request.body ? { body: request.body as never } : {}),
+        headers: { ...(request.headers ?? {}), ...(this.sessionCookie ? { cookie: this.sessionCookie } : {}) },
+        ...(request.bodyTimeoutMs !== undefined ? { bodyTimeout: request.bodyTimeoutMs, headersTimeout: request.bodyTimeoutMs } : {}),
+      });
+      report?.({ operation, outcome: response.statusCode < 400 ? 'ok' : 'http', durationMs: performance.now() - started });
+      return response;
+    } catch (err) {
+      report?.({ operation, outcome: 'network', durationMs: performance.now() - started });
+      throw this.transportError(operation, err);
+    }
   }
 
   /** Closes the connections; closing twice is harmless. */
