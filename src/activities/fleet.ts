@@ -114,6 +114,11 @@ async function entriesOfVcenters(source: VcentersHostSource, first: boolean, kno
   return { entries: fleetFromVcenters(results, source), unreadable };
 }
 
+/** Every selected host of the rollout's vCenters (skipped ones apart), from the run's listing: for planning staging. */
+export async function selectedVcenterHosts(source: VcentersHostSource, unreadable: readonly UnreadableVcenter[]): Promise<FleetEntry[]> {
+  return (await entriesOfVcenters(source, false, unreadable)).entries;
+}
+
 export async function loadFleetPage(request: FleetPageRequest): Promise<FleetPageResult> {
   try {
     if ('file' in request.source) return { ...pageAfter(await entriesOfFile(request.source.file), request.after, request.limit), unreadable: [] };

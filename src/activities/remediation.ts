@@ -14,7 +14,10 @@ import { listJobs } from '../esxi/job';
 import type { HostTarget } from '../esxi/model';
 import { snapshotSoftware } from '../esxi/software';
 import { TERMINAL_FAILED_JOB_STATES, JOB_STATE } from '../esxi/valueMaps';
+import type { BundleFacts } from '../remediation/bundleCheck';
 import { isHostBusyTask, precheckVerdict, type CimFacts, type PrecheckReport, type VcenterFacts } from '../remediation/precheck';
+import type { StagedForHost } from '../staging/model';
+import { copyForHost } from '../staging/plan';
 import { VsphereError, VsphereFault, type VsphereClient } from '../vsphere';
 import type { HostState, MoRef, TaskInfo, VcenterTarget } from '../vsphere/model';
 import { VIBFLOW_HOST } from '../shared/searchAttributes';
@@ -158,6 +161,8 @@ export interface PrecheckInput {
   readonly rebootAlways?: boolean;
   /** The remediation asking, so it does not find itself among the running ones. */
   readonly remediationId?: string;
+  /** A staged bundle: the copies in the host's vCenter and the bundle's VIBs. */
+  readonly staged?: StagedForHost;
 }
 
 async function otherRemediations(host: string, self: string | undefined): Promise<string[]> {
@@ -208,8 +213,27 @@ export async function precheckHost(input: PrecheckInput): Promise<PrecheckReport
   const vcenter = input.managed ? await vcenterFacts(input, input.managed) : undefined;
   const base = { host: input.host.name, vibs: input.vibs, ...(input.bundleUri ? { bundleUri: input.bundleUri } : {}), ...(input.rebootAlways ? { rebootAlways: true } : {}) };
   if (vcenter && vcenter.state.connectionState !== 'connected') return precheckVerdict({ ...base, vcenter });
+  const bundle = input.staged && input.managed ? await bundleFacts(input, input.managed, input.staged) : undefined;
   const cim = await classified(() => cimFacts(input.host));
-  return precheckVerdict({ ...base, ...(vcenter ? { vcenter } : {}), cim });
+  return precheckVerdict({ ...base, ...(vcenter ? { vcenter } : {}), ...(bundle ? { bundle } : {}), cim });
+}
+
+/** Whether the host can read a complete staged copy, and what its acceptance level admits. */
+async function bundleFacts(input: PrecheckInput, managed: NonNullable<PrecheckInput['managed']>, staged: StagedForHost): Promise<BundleFacts> {
+  const target = { ...managed, host: input.host.name };
+  return withVcenter(target, async (vcenter) => {
+    const datastores = await vcenter.listDatastores();
+    const copy = copyForHost(managed.hostRef, staged.copies, datastores) ?? null;
+    let copySizeBytes: number | null = null;
+    if (copy) {
+      const ds = datastores.find((d) => d.name === copy.datastore);
+      const name = copy.path.split('/').pop() as string;
+      const files = ds ? await vcenter.searchDatastore(ds, copy.path.slice(0, -name.length - 1), name) : [];
+      copySizeBytes = files.find((f) => f.datastorePath.endsWith(`/${name}`))?.sizeBytes ?? null;
+    }
+    const acceptance = await vcenter.hostAcceptanceLevel(hostRef(target));
+    return { copies: staged.copies, copy, copySizeBytes, acceptance, vibs: staged.vibs };
+  });
 }
 
 export interface VerifyInput {

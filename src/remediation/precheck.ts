@@ -5,6 +5,7 @@
 import { allSatisfied, checkVibs, type ExpectedVib, type VibPresence } from '../esxi/compliance';
 import type { SoftwareItem } from '../esxi/model';
 import type { HostState, TaskInfo } from '../vsphere/model';
+import { bundleVerdict, type BundleFacts } from './bundleCheck';
 
 /** `reboot-pending`: the host has the VIBs, but they are not active until it reboots (summary.rebootRequired). */
 export type PrecheckVerdict = 'ready' | 'already-compliant' | 'reboot-pending' | 'blocked' | 'skip';
@@ -37,6 +38,8 @@ export interface PrecheckFacts {
   readonly vibs: readonly ExpectedVib[];
   /** Set for a remediation: whether it will reboot for certain. */
   readonly rebootAlways?: boolean;
+  /** A staged bundle: the host's copy, its size on the datastore, the host's acceptance level. */
+  readonly bundle?: BundleFacts;
 }
 
 export interface PrecheckReport {
@@ -48,6 +51,8 @@ export interface PrecheckReport {
   readonly state: HostState | null;
   /** vCenter's clock at the pre-check (null without vCenter). */
   readonly vcenterTime: string | null;
+  /** A staged bundle: the copy the host installs from, and whether a reboot follows. */
+  readonly staged?: { readonly bundleUri: string | null; readonly datastore: string | null; readonly rebootPredicted: boolean };
 }
 
 export const SOFTWARE_UPDATE_HINT =
@@ -70,7 +75,9 @@ export function isHostBusyTask(task: TaskInfo): boolean {
 export function precheckVerdict(facts: PrecheckFacts): PrecheckReport {
   const state = facts.vcenter?.state ?? null;
   const vibs = facts.cim ? checkVibs(facts.cim.software, facts.vibs) : [];
-  const report = (verdict: PrecheckVerdict, reasons: string[] = []): PrecheckReport => ({ host: facts.host, verdict, reasons, vibs, state, vcenterTime: facts.vcenter?.time ?? null });
+  const bundle = facts.bundle ? bundleVerdict(facts.host, facts.bundle) : undefined;
+  const staged = bundle ? { staged: { bundleUri: bundle.bundleUri, datastore: bundle.datastore, rebootPredicted: bundle.rebootPredicted } } : {};
+  const report = (verdict: PrecheckVerdict, reasons: string[] = []): PrecheckReport => ({ host: facts.host, verdict, reasons, vibs, state, vcenterTime: facts.vcenter?.time ?? null, ...staged });
 
   if (state && state.connectionState !== 'connected') {
     return report('skip', [`${state.connectionState} in vCenter`]);
@@ -83,8 +90,10 @@ export function precheckVerdict(facts: PrecheckFacts): PrecheckReport {
   }
   if (facts.cim?.serviceProblem) reasons.push(`${facts.cim.serviceProblem}: ${SOFTWARE_UPDATE_HINT}`);
   if (facts.cim?.runningJob) reasons.push(`an install is already running on the host (job ${facts.cim.runningJob.id} at ${facts.cim.runningJob.percent} %)`);
-  const bundle = facts.bundleUri ? bundleProblem(facts.bundleUri) : null;
-  if (bundle) reasons.push(bundle);
+  const uriProblem = facts.bundleUri ? bundleProblem(facts.bundleUri) : null;
+  if (uriProblem) reasons.push(uriProblem);
+  // A host that already has every VIB needs no copy and no level: it is compliant, never blocked by the bundle.
+  if (bundle && !(vibs.length > 0 && allSatisfied(vibs))) reasons.push(...bundle.reasons);
   if (reasons.length) return report('blocked', reasons);
   if (!allSatisfied(vibs)) return report('ready');
   // VIBs in place but waiting for a reboot (e.g. an earlier run with --reboot never) are not done yet.

@@ -45,6 +45,12 @@ export interface StagedCopy {
   readonly uri: string;
 }
 
+/** What a host's remediation needs of a staged bundle: the copies in its vCenter, and the VIBs. */
+export interface StagedForHost {
+  readonly copies: readonly StagedCopy[];
+  readonly vibs: readonly StagedVib[];
+}
+
 /** What staging did to one copy. */
 export interface StagedCopyResult extends StagedCopy {
   /** False when an identical, verified copy was already there. */

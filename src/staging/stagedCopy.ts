@@ -1,0 +1,89 @@
+/**
+ * One staged copy on one datastore, made so that a half-written file is never installed: the
+ * bundle is uploaded to a partial name beside its place, read back and checked (size and
+ * SHA-256 of what the datastore holds), and only then moved into place. An identical copy that
+ * is already there is kept; a copy that differs is replaced. A retry after a crash at any point
+ * starts over from the partial (PUT overwrites), so every datastore ends with one verified copy.
+ */
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { VsphereClient } from '../vsphere';
+import type { DatastoreSummary } from '../vsphere/model';
+import { HashingCounter } from './bundleSource';
+
+export interface CopyToStage {
+  /** The local file to upload. */
+  readonly file: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  /** Path inside the datastore (vibflow/<sha prefix>/<name>). */
+  readonly path: string;
+}
+
+export type CopyPhase = 'checking' | 'uploading' | 'verifying' | 'moving';
+
+export interface CopyProgress {
+  readonly phase: CopyPhase;
+  readonly bytesDone: number;
+  readonly sizeBytes: number;
+}
+
+export class StagedCopyError extends Error {
+  constructor(message: string, readonly retryable: boolean) {
+    super(message);
+    this.name = 'StagedCopyError';
+  }
+}
+
+const where = (ds: DatastoreSummary, file: string) => `[${ds.name}] ${file}`;
+
+/** Size and SHA-256 of what the datastore holds at `file` (read back through vCenter); null when nothing is there. */
+export async function readBackCopy(client: VsphereClient, ds: DatastoreSummary, file: string, onBytes?: (bytes: number) => void): Promise<{ sizeBytes: number; sha256: string } | null> {
+  const body = await client.downloadFile(ds, file);
+  if (!body) return null;
+  const counter = new HashingCounter(onBytes);
+  await pipeline(body, counter, async function* (chunks) {
+    for await (const _ of chunks) void _;
+  });
+  return { sizeBytes: counter.bytes, sha256: counter.digest() };
+}
+
+/** Whether the datastore holds an identical copy at `copy.path`: the size first (a browser search), then the bytes. */
+export async function holdsCopy(client: VsphereClient, ds: DatastoreSummary, copy: Pick<CopyToStage, 'path' | 'sizeBytes' | 'sha256'>): Promise<boolean> {
+  const files = await client.searchDatastore(ds, path.posix.dirname(copy.path), path.posix.basename(copy.path));
+  const found = files.find((f) => f.datastorePath.endsWith(`/${path.posix.basename(copy.path)}`));
+  if (!found || (found.sizeBytes !== null && found.sizeBytes !== copy.sizeBytes)) return false;
+  const held = await readBackCopy(client, ds, copy.path);
+  return held !== null && held.sizeBytes === copy.sizeBytes && held.sha256 === copy.sha256;
+}
+
+/**
+ * Puts one verified copy on the datastore. Resolves `uploaded: false` when an identical copy was
+ * there already. `attempt` names the partial file, so a retry never reads another attempt's bytes.
+ */
+export async function stageCopy(client: VsphereClient, ds: DatastoreSummary, copy: CopyToStage, onProgress: (progress: CopyProgress) => void): Promise<{ uploaded: boolean }> {
+  onProgress({ phase: 'checking', bytesDone: 0, sizeBytes: copy.sizeBytes });
+  if (await holdsCopy(client, ds, copy)) return { uploaded: false };
+  const dir = path.posix.dirname(copy.path);
+  await client.makeDirectory(ds.datacenterRef, ds.name, dir);
+  const partial = `${dir}/.${path.posix.basename(copy.path)}.partial`;
+
+  const sent = new HashingCounter((bytes) => onProgress({ phase: 'uploading', bytesDone: bytes, sizeBytes: copy.sizeBytes }));
+  const source = createReadStream(copy.file).pipe(sent);
+  await client.uploadFile(ds, partial, source, copy.sizeBytes);
+  if (sent.bytes !== copy.sizeBytes || sent.digest() !== copy.sha256) {
+    await client.deleteDatastoreFile(ds.datacenterRef, ds.name, partial).catch(() => false);
+    throw new StagedCopyError(`the bundle ${copy.file} changed while it was uploaded to ${where(ds, partial)} (${sent.bytes} bytes sent, ${copy.sizeBytes} expected)`, false);
+  }
+
+  const held = await readBackCopy(client, ds, partial, (bytes) => onProgress({ phase: 'verifying', bytesDone: bytes, sizeBytes: copy.sizeBytes }));
+  if (!held || held.sizeBytes !== copy.sizeBytes || held.sha256 !== copy.sha256) {
+    await client.deleteDatastoreFile(ds.datacenterRef, ds.name, partial).catch(() => false);
+    const got = held ? `${held.sizeBytes} bytes, SHA-256 ${held.sha256}` : 'nothing';
+    throw new StagedCopyError(`${where(ds, partial)} holds ${got} after the upload, not the ${copy.sizeBytes} bytes sent (SHA-256 ${copy.sha256}); uploading again`, true);
+  }
+  onProgress({ phase: 'moving', bytesDone: copy.sizeBytes, sizeBytes: copy.sizeBytes });
+  await client.moveDatastoreFile(ds.datacenterRef, ds.name, partial, copy.path, { force: true });
+  return { uploaded: true };
+}
