@@ -5,6 +5,7 @@
  * starts a second maintenance-mode task or a second reboot. Long waits heartbeat, so a worker
  * that dies mid-wait is noticed in seconds and the retry picks the same task up.
  */
+import path from 'node:path';
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkVibs, type ExpectedVib, type VibPresence } from '../esxi/compliance';
@@ -227,8 +228,8 @@ async function bundleFacts(input: PrecheckInput, managed: NonNullable<PrecheckIn
     let copySizeBytes: number | null = null;
     if (copy) {
       const ds = datastores.find((d) => d.name === copy.datastore);
-      const name = copy.path.split('/').pop() as string;
-      const files = ds ? await vcenter.searchDatastore(ds, copy.path.slice(0, -name.length - 1), name) : [];
+      const name = path.posix.basename(copy.path);
+      const files = ds ? await vcenter.searchDatastore(ds, path.posix.dirname(copy.path), name) : [];
       copySizeBytes = files.find((f) => f.datastorePath.endsWith(`/${name}`))?.sizeBytes ?? null;
     }
     const acceptance = await vcenter.hostAcceptanceLevel(hostRef(target));

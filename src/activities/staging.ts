@@ -137,8 +137,8 @@ export async function planStaging(input: PlanStagingInput): Promise<StagingPlanR
   });
 }
 
-async function datastoreNamed(client: VsphereClient, copy: Pick<StagedCopy, 'datastore' | 'datacenter'>): Promise<DatastoreSummary> {
-  const ds = (await client.listDatastores()).find((d) => d.name === copy.datastore && d.datacenter === copy.datacenter);
+function datastoreNamed(client: VsphereClient, datastores: readonly DatastoreSummary[], copy: Pick<StagedCopy, 'datastore' | 'datacenter'>): DatastoreSummary {
+  const ds = datastores.find((d) => d.name === copy.datastore && d.datacenter === copy.datacenter);
   if (!ds) throw ApplicationFailure.nonRetryable(`vCenter ${client.host} has no datastore ${copy.datastore} in datacenter ${copy.datacenter} any more`, 'not-found');
   return ds;
 }
@@ -161,7 +161,7 @@ export async function stageBundleCopy(input: StageCopyInput): Promise<StagedCopy
     const started = Date.now();
     const { file, sizeBytes } = await localBundle(input.bundle.source, input.bundle.sha256, WORKER, { verify: false });
     const client = await vcenterSession(input.vcenter);
-    const ds = await datastoreNamed(client, input.copy);
+    const ds = datastoreNamed(client, await client.listDatastores(), input.copy);
     const handle = input.rolloutWorkflowId ? context.client.workflow.getHandle(input.rolloutWorkflowId) : undefined;
     let lastHeartbeat = 0;
     let lastSignal = 0;
@@ -199,9 +199,11 @@ export interface RemoveStagedInput {
 export async function removeStagedCopies(input: RemoveStagedInput): Promise<number> {
   return staging(async () => {
     const client = await vcenterSession(input.vcenter);
+    // One listing serves every copy of the vCenter.
+    const datastores = await client.listDatastores();
     let removed = 0;
     for (const copy of input.copies) {
-      const ds = await datastoreNamed(client, copy);
+      const ds = datastoreNamed(client, datastores, copy);
       const folder = copy.path.split('/').slice(0, 2).join('/');
       if (!folder.startsWith(`${STAGING_FOLDER}/`)) throw ApplicationFailure.nonRetryable(`refusing to remove ${copy.path}: not under ${STAGING_FOLDER}/`, INVALID_INPUT_TYPE);
       if (await client.deleteDatastoreFile(ds.datacenterRef, ds.name, folder)) removed++;

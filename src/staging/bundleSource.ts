@@ -5,13 +5,14 @@
  * every later step (reading its metadata, uploading it) reads that file.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
+import { sha256OfFile } from '../bundle';
 
 export class BundleSourceError extends Error {
   constructor(message: string, readonly retryable: boolean) {
@@ -55,15 +56,6 @@ export function sourceLabel(source: string): string {
 export function sourceFileName(source: string): string {
   const name = isUrl(source) ? decodeURIComponent(new URL(source).pathname.split('/').pop() ?? '') : path.basename(source);
   return name || 'bundle.zip';
-}
-
-/** SHA-256 of a local file, streamed. */
-export async function hashFile(file: string): Promise<{ sha256: string; sizeBytes: number }> {
-  const counter = new HashingCounter();
-  await pipeline(createReadStream(file), counter, async function* (chunks) {
-    for await (const _ of chunks) void _;
-  });
-  return { sha256: counter.digest(), sizeBytes: counter.bytes };
 }
 
 const CACHE = path.join(os.tmpdir(), 'vibflow-bundles');
@@ -118,7 +110,7 @@ export async function localBundle(source: string, sha256: string, worker: string
   if (!info.isFile()) throw new BundleSourceError(`worker ${worker} cannot read the bundle ${source}: not a file`, false);
   // An upload hashes what it sends anyway; it may skip this read.
   if (options.verify === false) return { file: source, sizeBytes: info.size };
-  const { sha256: got } = await hashFile(source);
+  const got = await sha256OfFile(source);
   if (got !== expected) throw new BundleSourceError(`the bundle ${source} on worker ${worker} has SHA-256 ${got}, not ${expected}: it changed since the rollout was started, or is not the file meant`, false);
   return { file: source, sizeBytes: info.size };
 }
