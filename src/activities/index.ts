@@ -7,3 +7,5 @@ export { loadFleetPage } from './fleet';
 export type { FleetPageRequest, FleetSource } from './fleet';
 export { checkInstallInput, checkRolloutInput, checkRemediationInput } from './validation';
 export type { CheckRolloutInput } from './validation';
+export { deliverNotice } from './notify';
+export type { DeliverNoticeInput, DeliveryReceipt } from './notify';

@@ -10,11 +10,12 @@ import { vibFromText } from '../workflows/remediationInput';
 import type { FleetRolloutInput } from '../workflows/rolloutInput';
 import type { FieldFlags } from './inputFlags';
 import { addInstallSettings, INSTALL_SETTING_FIELDS, installSettingsFromFlags, type InstallSettingFlags } from './installSettings';
+import { addNotifyOptions, NOTIFY_FIELDS, notifyInputFromFlags, type NotifyFlags } from './notifyOptions';
 import { addRemediationOptions, hostSourceFromFlags, REMEDIATION_FIELDS, remediationInputFromFlags, type RemediationFlags } from './remediationOptions';
 import { UsageError } from './usageError';
 import { checkVcenterSelection, inventoryOrigin, type VcenterOrigin } from './vcenterCheck';
 
-export interface RolloutFlags extends InstallSettingFlags, RemediationFlags {
+export interface RolloutFlags extends InstallSettingFlags, RemediationFlags, NotifyFlags {
   inventory?: string;
   uri?: string;
   hosts?: string;
@@ -48,10 +49,11 @@ export const ROLLOUT_FIELDS: FieldFlags = {
   'hostRetries.count': '--retries',
   'hostRetries.delay': '--retry-delay',
   order: '--order',
+  ...NOTIFY_FIELDS,
 };
 
 export function addRolloutOptions(command: Command): Command {
-  return addRemediationOptions(addInstallSettings(
+  return addRemediationOptions(addInstallSettings(addNotifyOptions(
     command
       // Checked when used rather than by commander: `rollout pause ID` must not ask for them.
       .option('--inventory <file>', 'inventory of the hosts (required)')
@@ -67,7 +69,7 @@ export function addRolloutOptions(command: Command): Command {
       .addOption(new Option('--on-window-end <mode>', 'hosts still installing when the window ends').choices(['finish', 'cancel']))
       .option('--retries <n>', 'retries of a failed host install')
       .option('--retry-delay <duration>', 'with --retries: delay before a retry; 1m when not given')
-      .addOption(new Option('--order <order>', 'host order').choices(['as-given', 'name'])),
+      .addOption(new Option('--order <order>', 'host order').choices(['as-given', 'name']))),
   ));
 }
 
@@ -105,6 +107,7 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
     ...(flags.window ? { window: { duration: flags.window, ...(flags.cutoff ? { cutoff: flags.cutoff } : {}), ...(flags.onWindowEnd ? { onEnd: flags.onWindowEnd } : {}) } } : {}),
     ...(flags.retries !== undefined ? { hostRetries: { count: Number(flags.retries), ...(flags.retryDelay ? { delay: flags.retryDelay } : {}) } } : {}),
     ...(flags.order ? { order: flags.order } : {}),
+    ...notifyInputFromFlags(flags),
   };
 }
 

@@ -43,6 +43,7 @@ import { INVALID_INPUT_TYPE, type InstallResult } from './installResult';
 import { installVib } from './installVib';
 import { untilReachable } from './reachability';
 import { remediateHost } from './remediateHost';
+import { RolloutNotices } from './rolloutNotices';
 import type { RemediateHostInput } from './remediationInput';
 import type { RemediationResult } from './remediationResult';
 import type { FleetRolloutInput, RolloutPlan } from './rolloutInput';
@@ -128,6 +129,8 @@ interface RolloutCarry {
   readonly paused: boolean;
   readonly windowStartMs: number;
   readonly runs: number;
+  /** Once-per-rollout notices already started (with --notify). */
+  readonly notified?: string[];
 }
 
 export type FleetRolloutWorkflowInput = FleetRolloutInput & { resume?: RolloutCarry };
@@ -226,6 +229,8 @@ class Rollout {
   paging: Paging | undefined;
   startMs = 0;
   limits = { maxConcurrency: 1, maxFailures: 0 };
+  /** Set when the rollout notifies webhooks (rolloutNotices.ts); each call below is one change of state. */
+  notices: RolloutNotices | undefined;
 
   constructor(readonly input: FleetRolloutWorkflowInput) {
     const { resume, ...request } = input;
@@ -355,6 +360,7 @@ class Rollout {
     const idPrefix = 'vibflow-rollout:';
     if (workflowId.startsWith(idPrefix) && workflowId !== `${idPrefix}${plan.rolloutId}`) plan = { ...plan, rolloutId: workflowId.slice(idPrefix.length) };
     this.plan = plan;
+    if (plan.notify) this.notices = new RolloutNotices(plan.notify, plan.rolloutId, this.carried?.notified);
 
     // Inline hosts are in the input of every run; hosts read from a source travel in the carry.
     const inlineFleet = () => plan.hosts.map((target): FleetHost => ({ target, hostRef: '', cluster: null }));
@@ -491,6 +497,7 @@ class Rollout {
       const retry = row.state === 'failed' && attempt <= plan.hostRetries.count && !this.abortReason;
       this.rows.set(name, retry ? { ...row, state: 'waiting-retry' } : row);
       if (retry) this.retryAt.set(name, Date.now() + plan.hostRetries.delayMs);
+      if (!plan.dryRun) this.notices?.hostEnded(this.rows.get(name) as HostRow, () => this.progress());
     } catch (err) {
       const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
       if (cause instanceof CancelledFailure || isCancellation(err)) {
@@ -560,6 +567,7 @@ class Rollout {
       paused: this.paused,
       windowStartMs: this.startMs,
       runs: this.runs,
+      ...(this.notices ? { notified: this.notices.toldEvents() } : {}),
     };
   }
 
@@ -606,6 +614,10 @@ class Rollout {
         this.changed = true;
       }
       setCurrentDetails(rolloutMarkdown(this.progress()));
+      this.notices?.observe({
+        awaitingApproval: this.awaitingApproval(), budgetExceeded: this.budgetExceeded(), windowClosed: !windowOpen,
+        hostsToDo: this.pendingCount() + (this.paging?.more ? 1 : 0), running: this.inFlight.size,
+      }, () => this.progress(), plan.window, this.limits.maxFailures);
 
       if (this.inFlight.size === 0) {
         if (this.abortReason) return 'aborted';
@@ -647,6 +659,7 @@ class Rollout {
     const result: RolloutResult = { ...final, reason, outcome, ...(this.abortReason ? { abortReason: this.abortReason } : {}) };
     upsertSearchAttributes([{ key: VIBFLOW_OUTCOME, value: outcome }]);
     setCurrentDetails(rolloutMarkdown(final, reason));
+    this.notices?.ended(result);
     if (reason !== 'completed') {
       const t = final.totals;
       throw ApplicationFailure.create({
@@ -668,6 +681,7 @@ class Rollout {
     this.phase = 'done';
     upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: 'done' }, { key: VIBFLOW_OUTCOME, value: 'failed' }]);
     setCurrentDetails(rolloutMarkdown(this.progress(), 'error', failure));
+    this.notices?.ended({ ...this.progress(), reason: 'error', outcome: 'failed', failure });
     return err;
   }
 }
@@ -683,5 +697,8 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
     return rollout.end(reason);
   } catch (err) {
     throw rollout.failed(err);
+  } finally {
+    // Its notices' workflows have started before the rollout closes (their deliveries go on without it).
+    await rollout.notices?.flush();
   }
 }

@@ -9,6 +9,7 @@ import type { HostTarget } from '../esxi/model';
 import { DEFAULT_CIM_URL_TEMPLATE, hostOverrideSchema, VCENTER_NAME } from '../inventory/inventory';
 import { vcenterNameOf } from '../inventory/vcenterHosts';
 import type { FleetSource } from '../activities/fleet';
+import { notifySchema, type NotifyPlan } from '../notify/plan';
 import { resolveCountOrPercent, resolveLimits } from '../shared/countOrPercent';
 import { parseDurationMs } from '../shared/duration';
 import { installVibInputSchema, InvalidInputError } from './installInput';
@@ -117,6 +118,7 @@ export const fleetRolloutInputSchema = z
     order: z.enum(['as-given', 'name']).default('as-given'),
     /** Children started per run before the rollout continues-as-new (history stays bounded). */
     pageSize: z.number().int().min(2).max(2_000).default(1_000),
+    notify: notifySchema.optional(),
     /** Internal: state carried across continue-as-new. */
     resume: z.unknown().optional(),
   })
@@ -168,6 +170,7 @@ export interface RolloutPlan {
   readonly window?: { readonly startsUntil: number; readonly endsAt: number; readonly onEnd: 'finish' | 'cancel' };
   readonly hostRetries: { readonly count: number; readonly delayMs: number };
   readonly pageSize: number;
+  readonly notify?: NotifyPlan;
 }
 
 /**
@@ -237,5 +240,6 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
     ...(window ? { window } : {}),
     hostRetries: { count: input.hostRetries?.count ?? 0, delayMs: input.hostRetries ? (parseDurationMs(input.hostRetries.delay) as number) : 0 },
     pageSize: input.pageSize,
+    ...(input.notify ? { notify: input.notify } : {}),
   };
 }
