@@ -2,7 +2,10 @@
  * `--notify`: on both commands that start rollouts, references only (a URL given is refused
  * without being shown), the format prefix, and the secret.
  */
+import { inFlagTerms } from '../../../src/cli/inputFlags';
 import { buildProgram } from '../../../src/cli/program';
+import { ROLLOUT_FIELDS } from '../../../src/cli/rolloutOptions';
+import { parseRolloutInput } from '../../../src/workflows/rolloutInput';
 import { notifyInputFromFlags } from '../../../src/cli/notifyOptions';
 import { UsageError } from '../../../src/cli/usageError';
 
@@ -47,5 +50,16 @@ describe('--notify flags', () => {
     }
     expect(refusal({ notify: ['env:OK'], notifySecret: 'hunter2hunter2' })).not.toContain('hunter2');
     expect(refusal({ notifySecret: 'env:KEY' })).toBe('--notify-secret: only with --notify REF (it signs the notifications)');
+  });
+
+  it('name the flag when the input they make is refused: JSON webhooks need --notify-secret', () => {
+    const input = { rolloutId: 'r1', hosts: [{ name: 'esx-001', url: 'https://127.20.0.1:5989', user: 'root', credential: 'env:P' }], bundleUri: 'file:///vmfs/volumes/ds1/b.zip', maxConcurrency: 1 };
+    let message = '';
+    try {
+      parseRolloutInput({ ...input, ...notifyInputFromFlags({ notify: ['env:HOOK'] }) }, Date.now());
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(inFlagTerms(message, ROLLOUT_FIELDS)).toBe('--notify-secret: Required for the generic JSON format (webhooks[0]): its requests are signed so receivers can check them');
   });
 });
