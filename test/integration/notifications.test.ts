@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { rolloutHandle } from '../../src/api/rollouts';
+import { rolloutHandle, startRollout } from '../../src/api/rollouts';
 import type { RolloutNotice } from '../../src/notify/notices';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/notify/signature';
 import { startSimulator, type Simulator } from '../../src/simulator';
@@ -175,6 +175,28 @@ describe('rollout notifications', () => {
     expect(mine[0].title).toMatch(new RegExp(`^rollout ${id} failed \\(failure-budget-exceeded\\): `));
     const [delivered] = await noticeWorkflows(id);
     await recordHistoryFixture(client, 'notifyRollout-delivered', client.workflow.getHandle(delivered.workflowId));
+  });
+
+  it('tells the window closing while hosts are still to do, then the end (incomplete), each once', async () => {
+    const id = `window-${stamp}`;
+    const hosts = simulator.inventory.hosts.filter((h) => ['esx-001', 'esx-002', 'esx-003', 'esx-004'].includes(h.name));
+    // One host at a time, 2 s each: when the 5 s window closes one installs and at least one waits.
+    const handle = await startRollout(client, {
+      rolloutId: id, hosts, bundleUri: BUNDLE, maxConcurrency: 1, maxFailures: 0, pollInterval: '500ms', window: { duration: '5s' },
+      notify: { webhooks: [{ webhook: 'env:VIBFLOW_TEST_HOOK' }], secret: 'env:VIBFLOW_TEST_HOOK_KEY' },
+    }, taskQueue);
+    await handle.result().catch(() => undefined);
+    await waitFor(() => notices(paths.json).filter((n) => n.rolloutId === id).length >= 2, 'the window and end notices', 60_000, 200);
+    const mine = notices(paths.json).filter((n) => n.rolloutId === id);
+    expect(mine.map((n) => n.event)).toEqual(['window-closing', 'rollout-ended']);
+    const [closing, ended] = mine;
+    expect(closing.hosts.map((h) => h.state)).toEqual(['running']);
+    expect(closing.totals.pending).toBeGreaterThanOrEqual(1);
+    // Told at the window's last start time, not before.
+    expect(Date.parse(closing.at)).toBeGreaterThanOrEqual(Date.parse(closing.window?.startsUntil as string));
+    expect(closing.title).toMatch(new RegExp(`^rollout ${id}: the patch window is closing with \\d+ hosts? still to do`));
+    expect(ended).toMatchObject({ outcome: 'incomplete', reason: 'window-closed' });
+    expect(ended.totals.skipped).toBeGreaterThanOrEqual(1);
   });
 
   it('leaves no webhook URL and no signing key in any history of this task queue, in the worker logs or in the output', async () => {
