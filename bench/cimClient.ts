@@ -14,6 +14,7 @@ import type { CimInstanceName } from '../src/cim/types';
 import { discoverHost } from '../src/esxi/discovery';
 import { startInstall } from '../src/esxi/install';
 import { startSimulator } from '../src/simulator';
+import { placeBundle } from '../test/support/bundles';
 import { printFigures } from './figures';
 
 const GETS = 2_000;
@@ -23,7 +24,8 @@ const BUNDLE = 'file:///vmfs/volumes/ds1/bench-2.0.0.zip';
 
 async function main(): Promise<void> {
   const password = 'bench-Pa55';
-  const simulator = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.41.0.1', installSeconds: 0.001, jobRetentionSeconds: 3600, password });
+  const simulator = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.41.0.1', installSeconds: 0.001, jobRetentionSeconds: 3600, password, datastores: [{ name: 'ds1' }] });
+  await placeBundle(simulator, BUNDLE, [{ name: 'bench', version: '2.0.0' }]);
   const host = simulator.inventory.hosts[0];
   const client = new CimClient({ url: host.url, user: host.user ?? 'root', password, tls: host.tls, connections: 1 });
   try {

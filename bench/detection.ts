@@ -31,7 +31,7 @@ async function trail(handle: WorkflowHandle, jobEnd: number): Promise<string> {
 
 async function detectionRun(stack: Stack, follow: Follow, run: number, pollSeconds: number): Promise<RunFigures> {
   const { simulator, client, taskQueue, bundleUri } = stack;
-  const uri = bundleUri(`detect-${follow}-${run}`);
+  const uri = await bundleUri(`detect-${follow}-${run}`);
   const handles = await Promise.all(simulator.inventory.hosts.map(async (host) => {
     // Random phase between a job's end and the next poll.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 5_000));

@@ -19,6 +19,7 @@ import { clusterPaths } from '../src/devserver/cluster/layout';
 import { DB_USER, findPostgres, postgresPassword } from '../src/devserver/cluster/postgres';
 import { startSimulator } from '../src/simulator';
 import { writeWorkflowBundle } from '../src/workflowBundle';
+import { placeBundle } from '../test/support/bundles';
 import { freeClusterPorts } from '../test/support/cluster';
 import { spawnWorkerProcess, type WorkerProcess } from '../test/support/workerProcess';
 import { printFigures } from './figures';
@@ -81,6 +82,9 @@ async function main(): Promise<void> {
     cleanups.push(() => simulator.stop());
     const inventory = path.join(work, 'inventory.json');
     await writeFile(inventory, JSON.stringify(simulator.inventory));
+    // One real offline bundle that every host reads (and the simulator reads once).
+    const tag = Date.now().toString(36);
+    const bundleUri = await placeBundle(simulator, `file:///vmfs/volumes/${simulator.datastores[0].name}/fleet10k-${tag}.zip`, [{ name: `fleet10k-${tag}`, version: '1.0.0' }]);
     const bundle = path.join(work, 'workflow-bundle.js');
     await writeWorkflowBundle(bundle);
     const taskQueue = `fleet10k-${Date.now().toString(36)}`;
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
     const handle = await startRollout(client, {
       rolloutId: `fleet10k-${Date.now().toString(36)}`,
       fromFile: { path: inventory },
-      bundleUri: `file:///vmfs/volumes/ds1/fleet10k-${Date.now().toString(36)}.zip`,
+      bundleUri,
       pollInterval: `${pollSeconds}s`,
       maxConcurrency: concurrency,
       maxFailures: 0,

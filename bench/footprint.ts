@@ -53,9 +53,10 @@ async function measure(setup: WorkerSetup, installs: number, pollSeconds: number
     try {
       const idleRss = processUsage(worker.pid).rssBytes;
       const hosts = simulator.inventory.hosts;
+      const uri = await bundleUri('footprint');
       for (let i = 0; i < hosts.length; i += 100) {
         await Promise.all(hosts.slice(i, i + 100).map((host) =>
-          startInstall(client, { host, bundleUri: bundleUri('footprint'), pollInterval: `${pollSeconds}s` }, taskQueue)));
+          startInstall(client, { host, bundleUri: uri, pollInterval: `${pollSeconds}s` }, taskQueue)));
       }
       // Steady state: every install started and past its first poll.
       const polls = () => Object.values(simulator.stats().hosts).reduce((sum, h) => sum + (h.operations.GetInstance ?? 0), 0);

@@ -11,6 +11,7 @@ import { closeAllClients } from '../src/activities/connections';
 import { installResult, startInstall } from '../src/api/installs';
 import { startDevServer } from '../src/devserver/devServer';
 import { startSimulator } from '../src/simulator';
+import { placeBundle } from '../test/support/bundles';
 import { printFigures } from './figures';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -19,7 +20,8 @@ const BUNDLE = 'file:///vmfs/volumes/ds1/history-1.0.0.zip';
 
 async function main(): Promise<void> {
   const server = await startDevServer({ ui: false, log: () => undefined });
-  const simulator = await startSimulator({ hosts: 2, basePort: 0, addressBase: '127.42.0.1', installSeconds: POLLS });
+  const simulator = await startSimulator({ hosts: 2, basePort: 0, addressBase: '127.42.0.1', installSeconds: POLLS, datastores: [{ name: 'ds1' }] });
+  await placeBundle(simulator, BUNDLE, [{ name: 'history', version: '1.0.0' }]);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const worker = await Worker.create({ connection: nativeConnection, taskQueue: 'history', activities, workflowsPath: require.resolve('./workflows') });
   const running = worker.run();

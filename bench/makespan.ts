@@ -18,7 +18,7 @@ async function main(): Promise<void> {
       const started = Date.now();
       const handle = await startRollout(
         client,
-        { rolloutId: `bench-${Date.now().toString(36)}`, hosts: simulator.inventory.hosts, bundleUri: bundleUri('bench'), pollInterval: '1s', maxConcurrency: concurrency },
+        { rolloutId: `bench-${Date.now().toString(36)}`, hosts: simulator.inventory.hosts, bundleUri: await bundleUri('bench'), pollInterval: '1s', maxConcurrency: concurrency },
         taskQueue,
       );
       const result = await rolloutResult(handle);

@@ -17,8 +17,9 @@ async function main(): Promise<void> {
     const spawn = () => spawnCompiledWorker({ taskQueue, address: temporal.address, ...(bundlePath ? { bundlePath } : {}) });
     const first = await spawn();
     const hosts = simulator.inventory.hosts;
+    const uri = await bundleUri('recovery');
     await Promise.all(hosts.map((host) =>
-      startInstall(client, { host, bundleUri: bundleUri('recovery'), pollInterval: `${pollSeconds}s` }, taskQueue)));
+      startInstall(client, { host, bundleUri: uri, pollInterval: `${pollSeconds}s` }, taskQueue)));
     const polls = (name: string) => simulator.stats().hosts[name].operations.GetInstance ?? 0;
     await waitFor(() => hosts.every((h) => polls(h.name) >= 2), 'every install polling', 120_000);
     first.kill('SIGKILL');

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
         const handle = await startRollout(client, {
           rolloutId: `bench-remediation-${Date.now().toString(36)}`,
           fromVcenters: vcentersSource(simulator.vcenterInventory!),
-          bundleUri: bundleUri('drv'),
+          bundleUri: await bundleUri('drv'),
           remediate: {},
           maxConcurrency: HOSTS,
           pollInterval: '1s',

@@ -23,7 +23,7 @@ function afterPolls(events: readonly HistoryEvent[], polls: number): HistoryEven
 async function main(): Promise<void> {
   const [replays = 100, longest = 200] = process.argv.slice(2).map(Number);
   await withStack({ hosts: 1, basePort: 0, addressBase: '127.48.0.1', installSeconds: 3600 }, { tuning: {} }, async ({ temporal, simulator, client, taskQueue, bundleUri }) => {
-    const handle = await startInstall(client, { host: simulator.inventory.hosts[0], bundleUri: bundleUri('replay'), pollInterval: '100ms', maxPollsPerRun: 5000 }, taskQueue);
+    const handle = await startInstall(client, { host: simulator.inventory.hosts[0], bundleUri: await bundleUri('replay'), pollInterval: '100ms', maxPollsPerRun: 5000 }, taskQueue);
     const timersFired = async () => ((await handle.fetchHistory()).events ?? []).filter((e) => e.timerFiredEventAttributes).length;
     await waitFor(async () => (await timersFired()) > longest, `${longest} polls`, 300_000, 1000);
     const events = (await handle.fetchHistory()).events ?? [];

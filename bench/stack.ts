@@ -14,6 +14,7 @@ import { startDevServer } from '../src/devserver/devServer';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
 import { createWorker, type VibflowWorkerOptions } from '../src/worker';
 import { writeWorkflowBundle } from '../src/workflowBundle';
+import { placeBundle } from '../test/support/bundles';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -31,8 +32,11 @@ export interface Stack {
   readonly client: Client;
   /** Unique per run, so that a long-lived server never hands this run's tasks to another's worker. */
   readonly taskQueue: string;
-  /** A bundle URI unique to this run: install workflow ids derive from host and bundle. */
-  bundleUri(name: string): string;
+  /**
+   * A real offline bundle holding one VIB `name` 1.0.0, written once per name on the datastore
+   * every host mounts, at a URI unique to this run (install workflow ids derive from host and bundle).
+   */
+  bundleUri(name: string): Promise<string>;
   /** The workflow bundle for worker processes (external workers only). */
   readonly bundlePath?: string;
 }
@@ -91,12 +95,21 @@ export async function withStack<T>(
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
     if (temporal.longLived) cleanups.push(() => terminateRunning(client, taskQueue));
+    const placed = new Map<string, Promise<string>>();
+    const bundleUri = (name: string): Promise<string> => {
+      let uri = placed.get(name);
+      if (!uri) {
+        uri = placeBundle(simulator, `file:///vmfs/volumes/${simulator.datastores[0].name}/${name}-${runTag}.zip`, [{ name, version: '1.0.0' }]);
+        placed.set(name, uri);
+      }
+      return uri;
+    };
     return await body({
       temporal,
       simulator,
       client,
       taskQueue,
-      bundleUri: (name) => `file:///vmfs/volumes/ds1/${name}-${runTag}.zip`,
+      bundleUri,
       ...(bundlePath ? { bundlePath } : {}),
     });
   } finally {

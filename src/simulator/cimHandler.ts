@@ -66,7 +66,7 @@ function param(params: Readonly<Record<string, CimTypedValue | null>>, name: str
   return key === undefined ? undefined : params[key];
 }
 
-export function handleCimRequest(host: SimulatedHost, request: CimRequest): CimResult {
+export async function handleCimRequest(host: SimulatedHost, request: CimRequest): Promise<CimResult> {
   switch (request.kind) {
     case 'GetInstance':
       return { kind: 'GetInstance', instance: find(host, request.instanceName, checkNamespace(request.namespace)) };
@@ -99,7 +99,7 @@ export function handleCimRequest(host: SimulatedHost, request: CimRequest): CimR
       if (request.methodName.toLowerCase() !== 'installfromuri') {
         throw new CimStatus(CIM_STATUS.METHOD_NOT_FOUND, `method ${request.methodName} is not supported (InstallFromSoftwareIdentity is not usable on ESXi)`);
       }
-      const started = host.installFromUri(text(param(request.params, 'URI')), reference(param(request.params, 'Target')));
+      const started = await host.installFromUri(text(param(request.params, 'URI')), reference(param(request.params, 'Target')));
       return {
         kind: 'InvokeMethod',
         methodName: 'InstallFromURI',

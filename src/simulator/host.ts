@@ -3,17 +3,28 @@
  * computed from the clock on every read (no timers per job), so thousands of concurrent installs
  * cost nothing while nobody looks.
  */
+import { admits, BundleError, type BundleContents, type BundleErrorKind, type BundleVib, type HostAcceptanceLevel } from '../bundle';
 import type { CimInstance, CimInstanceName, CimProperty, CimType } from '../cim/types';
 import { cimInterval, cimTimestamp } from '../cim/values';
 import { IMPLEMENTATION, INTEROP } from './classes';
+import type { Resolved } from './datastores';
 
 /**
- * How installs on a host fail: esxupdate's error categories, a URI the host cannot read, and
- * revert-on-reboot (the install succeeds, but the next boot comes up on the old image, as when
- * a boot bank did not take: only verifying the software after the reboot catches it).
+ * Failures injected on a host, for what a simulated host cannot work out from the bundle and its
+ * own state: esxupdate's error categories, and revert-on-reboot (the install succeeds, but the
+ * next boot comes up on the old image, as when a boot bank did not take: only verifying the
+ * software after the reboot catches it). What the host can work out is never injected: a URI it
+ * cannot read (no such file, a datastore it does not mount or cannot access), a file that is not
+ * an offline bundle, a VIB below its acceptance level.
  */
-export type FailureCategory = 'dependency' | 'acceptance' | 'space' | 'validation' | 'maintenance-mode' | 'live-install' | 'uri-not-accessible' | 'revert-on-reboot';
-export const FAILURE_CATEGORIES: readonly FailureCategory[] = ['dependency', 'acceptance', 'space', 'validation', 'maintenance-mode', 'live-install', 'uri-not-accessible', 'revert-on-reboot'];
+export type FailureCategory = 'dependency' | 'space' | 'validation' | 'maintenance-mode' | 'live-install' | 'revert-on-reboot';
+export const FAILURE_CATEGORIES: readonly FailureCategory[] = ['dependency', 'space', 'validation', 'maintenance-mode', 'live-install', 'revert-on-reboot'];
+
+/** Where a host finds the file a URI names, and what an offline bundle holds (src/simulator/datastores.ts). */
+export interface HostStorage {
+  resolve(host: string, uri: string): Promise<Resolved>;
+  readBundle(file: string): Promise<BundleContents>;
+}
 
 /** Fleet-wide behaviour, shared by reference so the control endpoint can change it live. */
 export interface FleetBehaviour {
@@ -21,23 +32,71 @@ export interface FleetBehaviour {
   jobRetentionSeconds: number;
   invokeDelayMs: number;
   now: () => number;
+  /**
+   * Temporary, while the tests move to real bundles: a URI naming no file on any datastore the
+   * host has installs what its file name says (`drv-2.0.zip` -> VIB drv 2.0), as the simulator
+   * used to. Off means the host reads only real bundles. Removed once no test relies on it.
+   */
+  bundlesFromFileNames?: boolean;
 }
 
 interface Failure {
   /** Share of the install time after which the job fails. */
   readonly at: number;
-  readonly description: (bundle: string) => string;
+  readonly description: string;
 }
 
-// esxupdate's own wording, by category; scan-time problems surface early, the rest at the end.
-const FAILURES: Readonly<Record<Exclude<FailureCategory, 'uri-not-accessible' | 'revert-on-reboot'>, Failure>> = {
-  dependency: { at: 0.3, description: (b) => `[DependencyError] VIB VMW_bootbank_${b} requires esx-version >= 8.0.3, but the requirement cannot be satisfied within the ImageProfile. Please refer to the log file for more details.` },
-  acceptance: { at: 0.3, description: (b) => `[AcceptanceConfigError] VIB VMW_bootbank_${b}'s acceptance level is community, which is not compliant with the ImageProfile acceptance level partner. To change the host acceptance level, use the 'esxcli software acceptance set' command.` },
-  validation: { at: 0.3, description: (b) => `[VibValidationError] VIB (VMW_bootbank_${b}) failed a check of extensibility rules to acceptance level 'partner': descriptor.xml is not valid.` },
+/** Scan-time problems surface early, the rest at the end. */
+const SCAN = 0.3;
+
+// esxupdate's own wording, by category, for the VIB it is about (its id, e.g. VMW_bootbank_drv_2.0.0-1).
+const INJECTED: Readonly<Record<Exclude<FailureCategory, 'revert-on-reboot'>, { at: number; description: (vib: string, name: string, level: HostAcceptanceLevel) => string }>> = {
+  dependency: { at: SCAN, description: (vib) => `[DependencyError] VIB ${vib} requires esx-version >= 8.0.3, but the requirement cannot be satisfied within the ImageProfile. Please refer to the log file for more details.` },
+  validation: { at: SCAN, description: (vib, _, level) => `[VibValidationError] VIB (${vib}) failed a check of extensibility rules to acceptance level '${level}': descriptor.xml is not valid.` },
   space: { at: 1, description: () => '[InstallationError] The pending transaction requires 245 MB free space, however the maximum supported size is 239 MB. Not enough space in the boot bank. Please refer to the log file for more details.' },
-  'maintenance-mode': { at: 1, description: (b) => `[MaintenanceModeError] MaintenanceMode is required to install VMW_bootbank_${b}, but the host is not in maintenance mode. Please refer to the log file for more details.` },
-  'live-install': { at: 1, description: (b) => `[LiveInstallationError] Error in running ['/etc/init.d/${b}', 'start', 'install']: the live installation of VMW_bootbank_${b} failed; the host must be rebooted to complete it. Please refer to the log file for more details.` },
+  'maintenance-mode': { at: 1, description: (vib) => `[MaintenanceModeError] MaintenanceMode is required to install ${vib}, but the host is not in maintenance mode. Please refer to the log file for more details.` },
+  'live-install': { at: 1, description: (vib, name) => `[LiveInstallationError] Error in running ['/etc/init.d/${name}', 'start', 'install']: the live installation of ${vib} failed; the host must be rebooted to complete it. Please refer to the log file for more details.` },
 };
+
+/** What esxupdate says of a file it cannot read as a depot: the zip itself, or the metadata in it. */
+const UNREADABLE_DEPOT: ReadonlySet<BundleErrorKind> = new Set(['unreadable', 'not-a-zip', 'corrupt-zip', 'bare-vib', 'no-metadata', 'unsafe-entry-name', 'size-mismatch', 'too-large', 'too-deep', 'corrupt-entry']);
+
+const DEPOT_REASONS: Partial<Record<BundleErrorKind, string>> = {
+  'not-a-zip': 'File is not a zip file',
+  'bare-vib': 'File is not a zip file',
+  'corrupt-zip': 'Bad magic number for file header',
+  'corrupt-entry': 'Bad CRC-32',
+  unreadable: '[Errno 5] Input/output error',
+};
+
+/** ESXi's words for a bundle its depot reader refuses (esxupdate's MetadataDownloadError / VibFormatError). */
+export function bundleFailure(hostPath: string, err: BundleError): Failure {
+  const depot = `zip:${hostPath}?index.xml`;
+  if (UNREADABLE_DEPOT.has(err.kind)) {
+    const member = err.entry?.split('!/')[0] ?? 'index.xml';
+    const reason = DEPOT_REASONS[err.kind] ?? (err.kind === 'no-metadata' ? `There is no item named '${member}' in the archive` : `Error reading ${member}: ${err.kind}`);
+    return {
+      at: SCAN,
+      description: `[MetadataDownloadError] Could not download from depot at ${depot}, skipping (('${depot}', '', 'Error extracting ${member} from ${hostPath}: ${reason}')) url = ${depot} Please refer to the log file for more details.`,
+    };
+  }
+  const vibs = err.kind === 'bad-vib' || err.kind === 'missing-vib';
+  return {
+    at: SCAN,
+    description: vibs
+      ? `[VibFormatError] Bad VIB archive header: ${err.entry ?? hostPath} in ${hostPath} is not a valid VIB. Please refer to the log file for more details.`
+      : `[MetadataFormatError] Failed to parse metadata of depot ${depot}: ${err.entry ?? 'metadata.zip'} is not valid (${err.kind}). Please refer to the log file for more details.`,
+  };
+}
+
+/** esxupdate's refusal of a VIB less trusted than the host's acceptance level. */
+function acceptanceFailure(vib: BundleVib, level: HostAcceptanceLevel): Failure {
+  return {
+    at: SCAN,
+    description: `[AcceptanceConfigError] VIB ${vib.id}'s acceptance level is ${vib.acceptanceLevel}, which is not compliant with the ImageProfile acceptance level ${level}. To change the host acceptance level, use the 'esxcli software acceptance set' command. Please refer to the log file for more details.`,
+  };
+}
+
 
 const STAGES: readonly (readonly [number, number, string])[] = [
   [0, 10, 'Scanning URI for installable packages'],
@@ -47,6 +106,7 @@ const STAGES: readonly (readonly [number, number, string])[] = [
   [0.9, 90, 'Updating the boot bank'],
 ];
 const REBOOT_MESSAGE = 'The update completed successfully, but the system needs to be rebooted for the changes to be effective.';
+const LIVE_MESSAGE = 'The update completed successfully.';
 
 export interface Software {
   readonly id: string;
@@ -58,7 +118,12 @@ export interface Software {
 interface Job {
   readonly id: string;
   readonly uri: string;
-  readonly bundle: { name: string; version: string };
+  /** Every VIB of the bundle (none when it could not be read). */
+  readonly vibs: readonly BundleVib[];
+  /** The VIBs not installed at that version yet. */
+  readonly toInstall: readonly BundleVib[];
+  /** Some VIB it installs does not install live. */
+  readonly rebootRequired: boolean;
   readonly submittedAt: number;
   readonly durationMs: number;
   readonly failure?: Failure;
@@ -79,11 +144,13 @@ export interface JobRecord {
   readonly outcome: 'running' | 'succeeded' | 'unchanged' | 'failed' | 'lost';
 }
 
-/** `name-1.2.3.zip` -> { name, version: '1.2.3' }; no version -> 1.0.0. */
-export function bundleIdentity(uri: string): { name: string; version: string } {
+
+/** The old file-name rule (`name-1.2.3.zip` -> VIB name 1.2.3), for bundlesFromFileNames only. */
+function vibFromFileName(uri: string): BundleVib {
   const file = decodeURIComponent(uri.split('/').pop() ?? 'bundle').replace(/\.zip$/i, '');
   const match = /^(.*?)-(\d+(?:\.\d+)*(?:[-.+][A-Za-z0-9]+)*)$/.exec(file);
-  return match ? { name: match[1], version: match[2] } : { name: file || 'bundle', version: '1.0.0' };
+  const [name, version] = match ? [match[1], match[2]] : [file || 'bundle', '1.0.0'];
+  return { id: `VMW_bootbank_${name}_${version}`, name, version, vendor: 'vibflow', type: 'bootbank', acceptanceLevel: 'partner', maintenanceMode: true, liveInstallAllowed: false, path: '', size: 0, signed: true };
 }
 
 const value = (name: string, type: CimType, v: CimProperty['value'], isArray = false): CimProperty => ({ name, type, value: v, ...(isArray ? { isArray: true } : {}) });
@@ -102,8 +169,10 @@ export class SimulatedHost {
   /** CIM services tickets vCenter issued for this host: ticket -> expiry (epoch ms). */
   private readonly tickets = new Map<string, number>();
   failure: FailureCategory | undefined;
-  /** Told when an install changed the host's software (vCenter then shows a pending reboot). */
-  onInstallApplied: (() => void) | undefined;
+  /** `esxcli software acceptance get`: the least trusted VIBs the host installs (ESXi's default: partner). */
+  acceptanceLevel: HostAcceptanceLevel = 'partner';
+  /** Told when an install changed the host's software, and whether it waits for a reboot (vCenter then shows one pending). */
+  onInstallApplied: ((rebootRequired: boolean) => void) | undefined;
   /** Models a host that refuses CIM services tickets (e.g. its ticket verifier is down). */
   refusesTickets = false;
   readonly counters = {
@@ -119,7 +188,7 @@ export class SimulatedHost {
     ticketsRefused: 0,
   };
 
-  constructor(readonly name: string, private readonly behaviour: FleetBehaviour) {
+  constructor(readonly name: string, private readonly behaviour: FleetBehaviour, private readonly storage: HostStorage) {
     this.computerSystem = { className: 'OMC_UnitaryComputerSystem', keys: { CreationClassName: 'OMC_UnitaryComputerSystem', Name: name }, namespace: IMPLEMENTATION };
     this.installService = {
       className: 'VMware_SoftwareInstallationService',
@@ -147,8 +216,8 @@ export class SimulatedHost {
     this.bootImage = new Map(this.software);
   }
 
-  private addSoftware(name: string, version: string, vendor: string): void {
-    this.software.set(name, { id: `${this.name}:VIB:${vendor}_bootbank_${name}_${version}`, name, version, vendor });
+  private addSoftware(name: string, version: string, vendor: string, type = 'bootbank'): void {
+    this.software.set(name, { id: `${this.name}:VIB:${vendor}_${type}_${name}_${version}`, name, version, vendor });
   }
 
   /** The moment a job ends (fails or completes), in ms since epoch. */
@@ -162,8 +231,8 @@ export class SimulatedHost {
       if (!job.applied && !job.failure && !job.lostAt && now >= this.endOf(job)) {
         job.applied = true;
         if (!job.unchanged) {
-          this.addSoftware(job.bundle.name, job.bundle.version, 'vibflow');
-          this.onInstallApplied?.();
+          for (const vib of job.toInstall) this.addSoftware(vib.name, vib.version, vib.vendor, vib.type);
+          this.onInstallApplied?.(job.rebootRequired);
         }
         if (job.revertsOnReboot) this.bootBankTakes = false;
       }
@@ -178,30 +247,65 @@ export class SimulatedHost {
     return this.jobs.find((job) => !job.lostAt && now < this.endOf(job));
   }
 
-  /** InstallFromURI: returns the method's return code and, when a job started, its reference. */
-  installFromUri(uri: string | undefined, target: CimInstanceName | undefined): { returnCode: number; job?: CimInstanceName } {
+  /**
+   * InstallFromURI: returns the method's return code and, when a job started, its reference. The
+   * host reads the file the URI names from its datastores, as ESXi does: a file it cannot reach
+   * is "URI not accessible" (4107); a file that is not an offline bundle, or a VIB below the
+   * host's acceptance level, starts a job that fails while scanning, with esxupdate's words.
+   */
+  async installFromUri(uri: string | undefined, target: CimInstanceName | undefined): Promise<{ returnCode: number; job?: CimInstanceName }> {
     this.counters.installFromUri++;
-    const now = this.behaviour.now();
-    this.advance(now);
+    this.advance(this.behaviour.now());
     if (!uri || !target) return { returnCode: 5 };
     if (target.className.toLowerCase() !== this.computerSystem.className.toLowerCase() || target.keys.Name !== this.name) return { returnCode: 4097 };
-    if (this.failure === 'uri-not-accessible' || !uri.startsWith('file:///vmfs/volumes/')) return { returnCode: 4107 };
+    if (this.running(this.behaviour.now())) return { returnCode: 6 };
+    const found = await this.storage.resolve(this.name, uri);
+    let scanned: { vibs: readonly BundleVib[]; failure?: Failure };
+    if ('unreadable' in found) {
+      const nothingThere = found.unreadable === 'no-such-file' || found.unreadable === 'no-such-datastore';
+      if (!(this.behaviour.bundlesFromFileNames && nothingThere)) return { returnCode: 4107 };
+      scanned = { vibs: [vibFromFileName(uri)] };
+    } else {
+      scanned = await this.scan(found.file, found.hostPath);
+    }
+    const now = this.behaviour.now();
+    this.advance(now);
+    // Another install may have started while this one read the bundle.
     if (this.running(now)) return { returnCode: 6 };
-    const bundle = bundleIdentity(uri);
-    const failure = this.failure && this.failure !== 'revert-on-reboot' ? FAILURES[this.failure] : undefined;
+    const toInstall = scanned.vibs.filter((vib) => this.software.get(vib.name)?.version !== vib.version);
     const job: Job = {
       id: `${this.name}:job:${++this.jobSeq}`,
       uri,
-      bundle,
+      vibs: scanned.vibs,
+      toInstall,
+      rebootRequired: toInstall.some((vib) => !vib.liveInstallAllowed),
       submittedAt: now,
       durationMs: this.behaviour.installSeconds * 1000,
-      ...(failure ? { failure } : {}),
-      unchanged: this.software.get(bundle.name)?.version === bundle.version,
+      ...(scanned.failure ? { failure: scanned.failure } : {}),
+      unchanged: !scanned.failure && toInstall.length === 0,
       revertsOnReboot: this.failure === 'revert-on-reboot',
       applied: false,
     };
     this.jobs.push(job);
     return { returnCode: 4096, job: this.jobName(job) };
+  }
+
+  /** What esxupdate's scan finds: the bundle's VIBs, and the first reason the install cannot go on. */
+  private async scan(file: string, hostPath: string): Promise<{ vibs: readonly BundleVib[]; failure?: Failure }> {
+    let contents: BundleContents;
+    try {
+      contents = await this.storage.readBundle(file);
+    } catch (err) {
+      if (err instanceof BundleError) return { vibs: [], failure: bundleFailure(hostPath, err) };
+      throw err;
+    }
+    const level = this.acceptanceLevel;
+    const refused = contents.vibs.find((vib) => !admits(level, vib.acceptanceLevel));
+    if (refused) return { vibs: contents.vibs, failure: acceptanceFailure(refused, level) };
+    const injected = this.failure && this.failure !== 'revert-on-reboot' ? INJECTED[this.failure] : undefined;
+    const first = contents.vibs[0];
+    if (injected && first) return { vibs: contents.vibs, failure: { at: injected.at, description: injected.description(first.id, first.name, level) } };
+    return { vibs: contents.vibs };
   }
 
   private jobName(job: Job): CimInstanceName {
@@ -223,14 +327,14 @@ export class SimulatedHost {
       if (job.failure) {
         state = 10;
         errorCode = 1;
-        errorDescription = job.failure.description(job.bundle.name);
+        errorDescription = job.failure.description;
         status = 'The update failed.';
       } else {
         state = 7;
         errorCode = 0;
         status = job.unchanged
-          ? `The update completed successfully. Host is not changed. VIBs skipped: VMW_bootbank_${job.bundle.name}_${job.bundle.version}`
-          : REBOOT_MESSAGE;
+          ? `The update completed successfully. Host is not changed. VIBs skipped: ${job.vibs.map((vib) => vib.id).join(', ')}`
+          : job.rebootRequired ? REBOOT_MESSAGE : LIVE_MESSAGE;
       }
     }
     const lastChange = ended ? this.endOf(job) : job.submittedAt + stage[0] * job.durationMs;

@@ -150,7 +150,7 @@ export class HostServer {
     this.host.counters.lastRequestAt[operation] = Date.now();
     let response: CimResponse;
     try {
-      response = { ok: true, messageId, result: handleCimRequest(this.host, request) };
+      response = { ok: true, messageId, result: await handleCimRequest(this.host, request) };
     } catch (err) {
       const status = err instanceof CimStatus ? err : new CimStatus(CIM_STATUS.FAILED, (err as Error).message);
       response = { ok: false, messageId, kind: request.kind, ...(request.kind === 'InvokeMethod' ? { methodName: request.methodName } : {}), error: { code: status.code, description: status.description } };

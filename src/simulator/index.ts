@@ -8,15 +8,18 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { HOST_ACCEPTANCE_LEVELS, type HostAcceptanceLevel } from '../bundle';
 import type { HostListInventory, OneVcenterInventory } from '../inventory/inventory';
 import { makeHostCertificate } from './certificates';
 import { startControlServer, type ControlServer } from './control';
+import { Datastores, type DatastoreOptions, type SimulatedDatastore } from './datastores';
 import { SimulatedHost, type FailureCategory, type FleetBehaviour, type JobRecord } from './host';
 import { FAULTS, HostServer, type Fault } from './hostServer';
 import { startVcenter, vcenterInventory, type SimulatedVcenter, type VcenterInfo, type VcenterOptions } from './vcenter';
 import type { VcenterFault, VcenterHostStats } from './vcenterProcess';
 
 export type { FailureCategory } from './host';
+export type { DatastoreOptions, SimulatedDatastore } from './datastores';
 export { FAILURE_CATEGORIES } from './host';
 export type { VcenterInfo, VcenterOptions } from './vcenter';
 export type { VcenterFault, VcenterHostStats } from './vcenterProcess';
@@ -44,6 +47,20 @@ export interface SimulatorOptions {
   readonly controlPort?: number;
   /** Also start a simulated vCenter managing these hosts (the inventory file then names it). */
   readonly vcenter?: VcenterOptions;
+  /**
+   * Where the datastores' directories go: DIR/<datastore name>/. Default: a temporary directory,
+   * removed when the simulator stops (a directory given here is kept).
+   */
+  readonly datastoreRoot?: string;
+  /** Default: one datastore every host mounts, datastore1 (LocalDS_0 with vcenter, as in vcsim's model). */
+  readonly datastores?: readonly DatastoreOptions[];
+  /**
+   * Temporary (default true) while the tests move to real bundles: a URI naming no file installs
+   * what its file name says. false: a host installs only the real bundles it reads.
+   */
+  readonly bundlesFromFileNames?: boolean;
+  /** Each host's acceptance level, by host name; default partner (ESXi's default). */
+  readonly acceptanceLevels?: Readonly<Record<string, HostAcceptanceLevel>>;
   /** Told what happens on the way, e.g. that the vCenter simulator is being built. */
   readonly log?: (line: string) => void;
 }
@@ -83,8 +100,18 @@ export interface SimulatorStats {
   };
 }
 
+/** The datastore every host mounts when none are given. */
+export function defaultDatastoreName(withVcenter: boolean): string {
+  return withVcenter ? 'LocalDS_0' : 'datastore1';
+}
+
 export interface Simulator {
   readonly hosts: readonly SimulatedHostInfo[];
+  /** The datastores, each a directory the hosts read file:///vmfs/volumes/<name or uuid>/... from. */
+  readonly datastores: readonly SimulatedDatastore[];
+  readonly datastoreRoot: string;
+  /** The datastores with their free space now, as GET /datastores of the control endpoint lists them. */
+  describeDatastores(): ReturnType<Datastores['describe']>;
   readonly inventory: HostListInventory;
   readonly controlUrl?: string;
   /** With the vcenter option: how to reach it, and the inventory that names it. */
@@ -103,6 +130,10 @@ export interface Simulator {
   registerTicket(host: string, ticket: string, seconds: number): void;
   setRefuseTickets(host: string, refuse: boolean): void;
   setVcenterFault(host: string, fault: VcenterFault | null): Promise<void>;
+  /** The host's acceptance level, on the host and (with a vCenter) in HostImageConfigGetAcceptance. */
+  setAcceptanceLevel(host: string, level: HostAcceptanceLevel): Promise<void>;
+  /** A host's mount of a datastore loses (or regains) its path: mountInfo.accessible. */
+  setDatastoreAccessible(datastore: string, host: string, accessible: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -161,11 +192,27 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     jobRetentionSeconds: options.jobRetentionSeconds ?? 300,
     invokeDelayMs: options.invokeDelayMs ?? 0,
     now: Date.now,
+    bundlesFromFileNames: options.bundlesFromFileNames ?? true,
   };
   let faultRate = options.faultRate ?? 0;
   const random = seededRandom(options.seed ?? 1);
   const pickFault = (): Fault | undefined => (faultRate > 0 && random() < faultRate ? FAULTS[Math.floor(random() * FAULTS.length)] : undefined);
   const addressBase = options.addressBase ?? '127.20.0.1';
+  const hostNames = Array.from({ length: options.hosts }, (_, i) => simulatedHostName(i));
+  for (const [host, level] of Object.entries(options.acceptanceLevels ?? {})) {
+    if (!hostNames.includes(host)) throw new Error(`acceptanceLevels: no simulated host named "${host}"`);
+    if (!HOST_ACCEPTANCE_LEVELS.includes(level)) throw new Error(`acceptanceLevels.${host}: must be one of ${HOST_ACCEPTANCE_LEVELS.join(', ')}`);
+  }
+  const temporaryRoot = options.datastoreRoot ? undefined : await mkdtemp(path.join(os.tmpdir(), 'vibflow-datastores-'));
+  const datastoreRoot = path.resolve(options.datastoreRoot ?? (temporaryRoot as string));
+  const removeRoot = async () => (temporaryRoot ? rm(temporaryRoot, { recursive: true, force: true }) : undefined);
+  let datastores: Datastores;
+  try {
+    datastores = await Datastores.create(datastoreRoot, options.datastores ?? [{ name: defaultDatastoreName(options.vcenter !== undefined) }], hostNames);
+  } catch (err) {
+    await removeRoot();
+    throw err;
+  }
 
   const servers: HostServer[] = [];
   const stopAll = async () => {
@@ -173,10 +220,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
   try {
     for (let i = 0; i < options.hosts; i++) {
-      const name = simulatedHostName(i);
+      const name = hostNames[i];
       const ip = nthAddress(addressBase, i);
-      const host = new SimulatedHost(name, behaviour);
+      const host = new SimulatedHost(name, behaviour, datastores);
       host.failure = options.failures?.[name];
+      host.acceptanceLevel = options.acceptanceLevels?.[name] ?? host.acceptanceLevel;
       const certificate = options.http ? undefined : await makeHostCertificate(name, ip);
       const server = new HostServer(host, { ip, port: options.basePort ?? 5989, ...(certificate ? { certificate } : {}), user, password, behaviour, pickFault });
       await server.listen();
@@ -184,6 +232,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
   } catch (err) {
     await stopAll();
+    await removeRoot();
     throw err;
   }
   const byName = new Map(servers.map((s) => [s.host.name, s]));
@@ -231,6 +280,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
   const simulator: Simulator = {
     hosts,
+    datastores: datastores.list,
+    datastoreRoot,
+    describeDatastores: () => datastores.describe(),
     inventory: {
       version: 1,
       hosts: hosts.map((h) => ({
@@ -268,11 +320,22 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       server(name).host.refusesTickets = refuse;
     },
     setVcenterFault: (name, fault) => runningVcenter().process.setFault(name, fault),
+    setAcceptanceLevel: async (name, level) => {
+      if (!HOST_ACCEPTANCE_LEVELS.includes(level)) throw new Error(`level: must be one of ${HOST_ACCEPTANCE_LEVELS.join(', ')}`);
+      server(name).host.acceptanceLevel = level;
+      await vcenter?.process.setAcceptanceLevel(name, level);
+    },
+    setDatastoreAccessible: async (name, host, accessible) => {
+      server(host);
+      datastores.setAccessible(name, host, accessible);
+      await vcenter?.process.setDatastoreAccessible(name, host, accessible);
+    },
     stop: async () => {
       await vcenter?.process.stop();
       await control?.close();
       await stopAll();
       await credential.cleanup();
+      await removeRoot();
     },
   };
   try {
@@ -283,11 +346,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
     if (options.vcenter && control) {
       const endpoints = servers.map((s) => ({ name: s.host.name, url: s.url, ...(s.certificatePem ? { certificatePem: s.certificatePem } : {}) }));
-      vcenter = await startVcenter({ options: options.vcenter, hosts: endpoints, password, credential: credential.reference, cimControlUrl: control.url, log: options.log ?? (() => undefined) });
+      const acceptanceLevels = Object.fromEntries(servers.map((s) => [s.host.name, s.host.acceptanceLevel]));
+      vcenter = await startVcenter({ options: options.vcenter, hosts: endpoints, datastores: datastores.list, acceptanceLevels, password, credential: credential.reference, cimControlUrl: control.url, log: options.log ?? (() => undefined) });
       Object.assign(simulator, { vcenter: vcenter.info, vcenterInventory: vcenterInventory(vcenter.info, endpoints, control.url) });
       // vCenter shows an applied install as summary.rebootRequired until the host reboots.
       const process = vcenter.process;
-      for (const s of servers) s.host.onInstallApplied = () => void process.setRebootRequired(s.host.name, true).catch(() => undefined);
+      for (const s of servers) s.host.onInstallApplied = (rebootRequired) => void (rebootRequired ? process.setRebootRequired(s.host.name, true).catch(() => undefined) : undefined);
     }
   } catch (err) {
     await simulator.stop();

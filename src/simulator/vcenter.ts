@@ -3,7 +3,9 @@
  * test/vcsim) holding the same hosts, by name, in clusters, each exposing its CIM server's
  * certificate, and rebooting and issuing tickets through the CIM simulator's control endpoint.
  */
+import type { HostAcceptanceLevel } from '../bundle';
 import { DEFAULT_CIM_URL_TEMPLATE, type OneVcenterInventory } from '../inventory/inventory';
+import type { SimulatedDatastore } from './datastores';
 import { resolveVcenterSimulator } from './vcenterBinary';
 import { VCENTER_FAULTS, VcenterProcess, type VcenterFault, type VcenterSpec } from './vcenterProcess';
 
@@ -66,20 +68,30 @@ function checkOptions(options: VcenterOptions, hosts: readonly CimHostEndpoint[]
   }
 }
 
-export function vcenterSpec(hosts: readonly CimHostEndpoint[], options: VcenterOptions): VcenterSpec {
+/** Where the hosts' files live and what each host accepts, as the vCenter spec carries them. */
+export interface HostStorageSpec {
+  readonly datastores?: readonly SimulatedDatastore[];
+  readonly acceptanceLevels?: Readonly<Record<string, HostAcceptanceLevel>>;
+}
+
+export function vcenterSpec(hosts: readonly CimHostEndpoint[], options: VcenterOptions, storage: HostStorageSpec = {}): VcenterSpec {
   return {
     datacenter: DATACENTER,
     clusters: clusterLayout(hosts, options.clusters).map((members, i) => ({
       name: `cluster-${i + 1}`,
       hosts: members.map((h) => {
         const fault = options.faults?.[h.name];
-        return { name: h.name, cimUrl: h.url, ...(h.certificatePem ? { certificatePem: h.certificatePem } : {}), ...(fault ? { fault } : {}) };
+        const acceptanceLevel = storage.acceptanceLevels?.[h.name];
+        return { name: h.name, cimUrl: h.url, ...(h.certificatePem ? { certificatePem: h.certificatePem } : {}), ...(fault ? { fault } : {}), ...(acceptanceLevel ? { acceptanceLevel } : {}) };
       }),
     })),
+    ...(storage.datastores
+      ? { datastores: storage.datastores.map((d) => ({ name: d.name, uuid: d.uuid, directory: d.directory, capacityBytes: d.capacityBytes, otherUsedBytes: d.otherUsedBytes, mounts: d.mounts.map((m) => ({ ...m })) })) }
+      : {}),
   };
 }
 
-export interface StartVcenterOptions {
+export interface StartVcenterOptions extends HostStorageSpec {
   readonly options: VcenterOptions;
   readonly hosts: readonly CimHostEndpoint[];
   readonly password: string;
@@ -93,14 +105,14 @@ export interface SimulatedVcenter {
   readonly process: VcenterProcess;
 }
 
-export async function startVcenter({ options, hosts, password, credential, cimControlUrl, log }: StartVcenterOptions): Promise<SimulatedVcenter> {
+export async function startVcenter({ options, hosts, datastores, acceptanceLevels, password, credential, cimControlUrl, log }: StartVcenterOptions): Promise<SimulatedVcenter> {
   checkOptions(options, hosts);
   const binary = resolveVcenterSimulator(log);
   if (!binary) throw new Error('vcenter: no vibflow-vcsim binary, and no Go to build it from test/vcsim');
   const user = options.user ?? DEFAULTS.user;
   const vcsim = await VcenterProcess.start({
     binary,
-    spec: vcenterSpec(hosts, options),
+    spec: vcenterSpec(hosts, options, { ...(datastores ? { datastores } : {}), ...(acceptanceLevels ? { acceptanceLevels } : {}) }),
     user,
     password,
     cimControlUrl,

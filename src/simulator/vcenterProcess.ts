@@ -23,7 +23,19 @@ export interface VcenterSpec {
       readonly certificatePem?: string;
       readonly cimUrl?: string;
       readonly fault?: VcenterFault;
+      /** What HostImageConfigGetAcceptance answers; partner when absent. */
+      readonly acceptanceLevel?: string;
     }[];
+  }[];
+  /** Datastores, each backed by a local directory that /folder serves; the hosts that mount each. */
+  readonly datastores?: readonly {
+    readonly name: string;
+    readonly uuid: string;
+    readonly directory: string;
+    readonly capacityBytes: number;
+    /** Used by what is not in the directory: free space is capacity - this - the directory's files. */
+    readonly otherUsedBytes: number;
+    readonly mounts: readonly { readonly host: string; readonly accessible: boolean }[];
   }[];
 }
 
@@ -103,6 +115,16 @@ export class VcenterProcess {
   /** An install on the host waits for a reboot (summary.rebootRequired); a reboot clears it. */
   async setRebootRequired(host: string, required: boolean): Promise<void> {
     await this.control('POST', `/hosts/${encodeURIComponent(host)}/reboot-required`, { required });
+  }
+
+  /** What HostImageConfigGetAcceptance answers for the host. */
+  async setAcceptanceLevel(host: string, level: string): Promise<void> {
+    await this.control('POST', `/hosts/${encodeURIComponent(host)}/acceptance`, { level });
+  }
+
+  /** The host's mount of the datastore: mountInfo.accessible (and summary.accessible with it). */
+  async setDatastoreAccessible(datastore: string, host: string, accessible: boolean): Promise<void> {
+    await this.control('POST', `/datastores/${encodeURIComponent(datastore)}/hosts/${encodeURIComponent(host)}`, { accessible });
   }
 
   async stats(): Promise<Record<string, VcenterHostStats>> {

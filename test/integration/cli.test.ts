@@ -5,12 +5,18 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { freeLoopbackPort } from '../../src/ops/opsServer';
 import { installWorkflowId } from '../../src/shared/ids';
 import { startSimulator } from '../../src/simulator';
+import { placeBundle } from '../support/bundles';
 import { useCliStack } from '../support/cliStack';
 import { vibflow } from '../support/commands';
 import { temporalAddress, testClient, uniqueTaskQueue } from '../support/temporal';
 
 describe('vibflow install and status', () => {
-  const stack = useCliStack('cli', { hosts: 2, basePort: 0, addressBase: '127.33.0.1', installSeconds: 2, failures: { 'esx-002': 'acceptance' } });
+  // esx-002 takes only VMware-accepted VIBs: it refuses the partner-level cli-tool.
+  const stack = useCliStack('cli', { hosts: 2, basePort: 0, addressBase: '127.33.0.1', installSeconds: 2, datastores: [{ name: 'ds1' }], acceptanceLevels: { 'esx-002': 'vmware_accepted' } });
+  beforeAll(async () => {
+    await placeBundle(stack.simulator, 'file:///vmfs/volumes/ds1/cli-tool-1.0.0.zip', [{ name: 'cli-tool', version: '1.0.0', acceptanceLevel: 'partner' }]);
+    await placeBundle(stack.simulator, 'file:///vmfs/volumes/ds1/done-1.0.0.zip', [{ name: 'done', version: '1.0.0' }]);
+  });
   const common = () => ['--inventory', stack.inventory, ...stack.temporal(), '--poll', '500ms'];
 
   it('--wait --json prints the typed result and exits 0 on success', async () => {
@@ -66,9 +72,9 @@ describe('vibflow install and status', () => {
   it('says when a start attaches to the install already running, and status shows it live without undefined', async () => {
     // Its own host with a slower install, so that it is still running when the second start comes.
     const slowInventory = path.join(stack.dir, 'slow.json');
-    const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.33.1.1', installSeconds: 8, inventoryFile: slowInventory });
+    const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.33.1.1', installSeconds: 8, inventoryFile: slowInventory, datastores: [{ name: 'ds1' }] });
     try {
-      const bundle = 'file:///vmfs/volumes/ds1/attach-1.0.0.zip';
+      const bundle = await placeBundle(slow, 'file:///vmfs/volumes/ds1/attach-1.0.0.zip', [{ name: 'attach', version: '1.0.0' }]);
       const workflowId = installWorkflowId('esx-001', bundle);
       const install = (...more: string[]) => vibflow(['install', '--inventory', slowInventory, '--host', 'esx-001', '--uri', bundle, '--poll', '500ms', ...stack.temporal(), ...more]);
       const first = await install();

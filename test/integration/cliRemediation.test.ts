@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { rolloutHandle, rolloutResult } from '../../src/api/rollouts';
 import { rolloutWorkflowId } from '../../src/shared/ids';
+import { placeBundle } from '../support/bundles';
 import { useCliStack } from '../support/cliStack';
 import { startLikeUiForm, vibflow } from '../support/commands';
 import { temporalAddress, testClient } from '../support/temporal';
@@ -14,7 +15,11 @@ import { temporalAddress, testClient } from '../support/temporal';
 const BUNDLE = 'file:///vmfs/volumes/ds1/drv-2.0.zip';
 
 describe('remediation from the vibflow CLI', () => {
-  const stack = useCliStack('cli-remediate', { hosts: 4, basePort: 0, addressBase: '127.53.0.1', installSeconds: 2, vcenter: { clusters: 2, rebootSeconds: 2 } }, 180_000);
+  const stack = useCliStack('cli-remediate', { hosts: 4, basePort: 0, addressBase: '127.53.0.1', installSeconds: 2, datastores: [{ name: 'ds1' }], vcenter: { clusters: 2, rebootSeconds: 2 } }, 180_000);
+  beforeAll(async () => {
+    await placeBundle(stack.simulator, BUNDLE, [{ name: 'drv', version: '2.0' }]);
+    await placeBundle(stack.simulator, 'file:///vmfs/volumes/ds1/drv-3.0.zip', [{ name: 'drv', version: '3.0' }]);
+  });
 
   it('vibflow hosts lists what vCenter has, from an inventory or from flags, and refuses a cluster it does not have', async () => {
     const listed = await vibflow(['hosts', '--inventory', stack.inventory, '--json']);

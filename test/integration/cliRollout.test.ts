@@ -5,16 +5,19 @@
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { rolloutHandle } from '../../src/api/rollouts';
+import { placeBundle } from '../support/bundles';
 import { useCliStack } from '../support/cliStack';
 import { vibflow } from '../support/commands';
 import { decodedPayloads } from '../support/secretCanary';
 import { testClient } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
 
-const BUNDLE = 'file:///vmfs/volumes/ds1/fleet-2.0.0.zip';
+const BUNDLE = 'file:///vmfs/volumes/datastore1/fleet-2.0.0.zip';
+const FLEET = [{ name: 'fleet', version: '2.0.0' }];
 
 describe('vibflow rollout, report and status', () => {
   const stack = useCliStack('cli-rollout', { hosts: 6, basePort: 0, addressBase: '127.34.0.1', installSeconds: 2, failures: { 'esx-006': 'space' } });
+  beforeAll(() => placeBundle(stack.simulator, BUNDLE, FLEET));
   const stamp = Date.now().toString(36);
   const start = (...args: string[]) => vibflow(['rollout', '--inventory', stack.inventory, '--uri', BUNDLE, '--poll', '500ms', ...args, ...stack.temporal()], { timeoutMs: 120_000 });
 
@@ -93,6 +96,7 @@ describe('vibflow rollout, report and status', () => {
 
 describe('steering a rollout from the command line', () => {
   const stack = useCliStack('cli-steer', { hosts: 5, basePort: 0, addressBase: '127.35.0.1', installSeconds: 3 });
+  beforeAll(() => placeBundle(stack.simulator, BUNDLE, FLEET));
   const id = `steer-${Date.now().toString(36)}`;
   const steer = (verb: string, reason: string) => vibflow(['rollout', verb, id, '--reason', reason, ...stack.temporal()]);
   const phase = async () => JSON.parse((await vibflow(['status', id, '--json', ...stack.temporal()])).stdout).phase as string;

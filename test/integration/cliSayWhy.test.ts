@@ -12,6 +12,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { rolloutHandle } from '../../src/api/rollouts';
 import { rolloutWorkflowId } from '../../src/shared/ids';
 import type { HostRow, RolloutResult } from '../../src/workflows/rolloutState';
+import { placeBundle } from '../support/bundles';
 import { useCliStack } from '../support/cliStack';
 import { startLikeUiForm, vibflow } from '../support/commands';
 import { temporalAddress, testClient } from '../support/temporal';
@@ -27,7 +28,11 @@ async function currentDetails(handle: WorkflowHandle): Promise<string> {
 }
 
 describe('vibflow says why', () => {
-  const stack = useCliStack('cli-say-why', { hosts: 4, basePort: 0, addressBase: '127.61.0.1', installSeconds: 2, vcenter: { clusters: 2, rebootSeconds: 2 } }, 180_000);
+  const stack = useCliStack('cli-say-why', { hosts: 4, basePort: 0, addressBase: '127.61.0.1', installSeconds: 2, datastores: [{ name: 'ds1' }], vcenter: { clusters: 2, rebootSeconds: 2 } }, 180_000);
+  // drv-N.0.zip holds VIB drv N.0, on the datastore every host mounts.
+  beforeAll(async () => {
+    for (const version of ['2.0', '4.0', '5.0', '6.0', '7.0']) await placeBundle(stack.simulator, `file:///vmfs/volumes/ds1/drv-${version}.zip`, [{ name: 'drv', version }]);
+  });
   const stamp = Date.now().toString(36);
   /** `vibflow rollout --remediate` of drv (2.0 unless another version is given) */
   const remediateVersion = (version: string, ...args: string[]) =>

@@ -21,6 +21,7 @@ import { startSimulator, type Simulator } from '../../src/simulator';
 import { clusterCli, freeClusterPorts, portFlags, ProgressGapMeter } from '../support/cluster';
 import { waitFor } from '../support/waitFor';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/workerProcess';
+import { placeBundle } from '../support/bundles';
 
 const HOSTS = 100;
 const FAILING = { 'esx-017': 'dependency', 'esx-058': 'dependency', 'esx-093': 'dependency' } as const;
@@ -90,6 +91,7 @@ describe('vibflow on a two-node Temporal cluster on PostgreSQL', () => {
   /** A 100-host rollout with FAULT injected once a third of the hosts started; prints the longest stalls after it. */
   async function rolloutThrough(label: string, addressBase: string, fault: () => Promise<void>): Promise<void> {
     const simulator: Simulator = await startSimulator({ hosts: HOSTS, basePort: 0, addressBase, installSeconds: 4, failures: FAILING });
+    await placeBundle(simulator, BUNDLE, [{ name: 'cluster-failover', version: '1.0.0' }]);
     const meter = new ProgressGapMeter(simulator);
     try {
       const rolloutId = `${label}-${randomUUID().slice(0, 8)}`;

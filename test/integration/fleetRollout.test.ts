@@ -13,6 +13,7 @@ import type { FleetRolloutInput } from '../../src/workflows/rolloutInput';
 import { recordHistoryFixture } from '../support/histories';
 import { startTestWorker, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
+import { placeBundle } from '../support/bundles';
 
 const BUNDLE = 'file:///vmfs/volumes/datastore1/fleet-tools-3.0.0.zip';
 const started: RolloutHandle[] = [];
@@ -53,6 +54,7 @@ describe('fleetRollout', () => {
   // A fleet per test: an aborted install's job keeps running on its host, as on ESXi.
   beforeEach(async () => {
     simulator = await startSimulator({ hosts: 12, basePort: 0, addressBase: '127.26.0.1', installSeconds: 2 });
+    await placeBundle(simulator, BUNDLE, [{ name: 'fleet-tools', version: '3.0.0' }]);
   });
 
   afterEach(async () => {

@@ -9,6 +9,7 @@ import { startSimulator, type Simulator } from '../../src/simulator';
 import { recordHistoryFixture, runHistories } from '../support/histories';
 import { decodedPayloads } from '../support/secretCanary';
 import { startTestWorker, testClient, uniqueTaskQueue, workflowBundlePath, type TestWorker } from '../support/temporal';
+import { placeBundle } from '../support/bundles';
 
 const CANARY = 'Canary-Pa55w0rd-7f3a9c';
 const BUNDLE = 'file:///vmfs/volumes/datastore1/history-check-1.0.0.zip';
@@ -28,6 +29,7 @@ describe('install histories', () => {
       password: CANARY,
       failures: { 'esx-002': 'dependency' },
     });
+    await placeBundle(simulator, BUNDLE, [{ name: 'history-check', version: '1.0.0' }]);
     worker = await startTestWorker({ taskQueue });
   });
 

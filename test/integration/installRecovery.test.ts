@@ -7,8 +7,10 @@ import { startSimulator, type Simulator } from '../../src/simulator';
 import { installProgressQuery } from '../../src/workflows/installVib';
 import { startTestWorker, testClient, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
+import { placeBundle } from '../support/bundles';
 
 const BUNDLE = 'file:///vmfs/volumes/datastore1/recovery-4.0.0.zip';
+const VIBS = [{ name: 'recovery', version: '4.0.0' }];
 
 describe('installVib recovery', () => {
   let simulator: Simulator;
@@ -19,6 +21,7 @@ describe('installVib recovery', () => {
 
   it('reconciles from the inventory when the job was removed while no worker ran', async () => {
     simulator = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.30.0.1', installSeconds: 3, jobRetentionSeconds: 1 });
+    await placeBundle(simulator, BUNDLE, VIBS);
     const taskQueue = uniqueTaskQueue('vanished');
     const client = await testClient();
     const first = await startTestWorker({ taskQueue });
@@ -43,6 +46,7 @@ describe('installVib recovery', () => {
 
   it('ends as unknown, never as success, when the host rebooted and lost the job', async () => {
     simulator = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.31.0.1', installSeconds: 30 });
+    await placeBundle(simulator, BUNDLE, VIBS);
     const taskQueue = uniqueTaskQueue('reboot');
     const worker = await startTestWorker({ taskQueue });
     try {
@@ -60,6 +64,7 @@ describe('installVib recovery', () => {
 
   it('succeeds through 20 % transport faults, with exactly one InstallFromURI per host', async () => {
     simulator = await startSimulator({ hosts: 4, basePort: 0, addressBase: '127.32.0.1', installSeconds: 3, faultRate: 0.2, seed: 7 });
+    await placeBundle(simulator, BUNDLE, VIBS);
     const taskQueue = uniqueTaskQueue('faults');
     const worker = await startTestWorker({ taskQueue });
     try {

@@ -8,10 +8,13 @@ import type { HostTarget } from '../../src/esxi/model';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { installProgressQuery } from '../../src/workflows/installVib';
 import type { InstallVibInput } from '../../src/workflows/installInput';
+import { writeFile } from 'node:fs/promises';
+import { datastoreFile, placeBundle } from '../support/bundles';
 import { startTestWorker, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
 
 const BUNDLE = 'file:///vmfs/volumes/datastore1/vibflow-tools-2.1.0.zip';
+const TOOLS = [{ name: 'vibflow-tools', version: '2.1.0' }];
 
 describe('installVib', () => {
   let simulator: Simulator;
@@ -21,19 +24,22 @@ describe('installVib', () => {
   beforeAll(async () => {
     simulator = await startSimulator({
       hosts: 12,
+      bundlesFromFileNames: false,
       basePort: 0,
       installSeconds: 2,
       jobRetentionSeconds: 60,
       failures: {
         'esx-003': 'dependency',
-        'esx-004': 'acceptance',
         'esx-005': 'space',
         'esx-006': 'validation',
         'esx-007': 'maintenance-mode',
         'esx-008': 'live-install',
-        'esx-009': 'uri-not-accessible',
       },
+      // The bundle's VIB is partner level: a host that takes only VMware-accepted VIBs refuses it.
+      acceptanceLevels: { 'esx-004': 'vmware_accepted' },
+      datastores: [{ name: 'datastore1' }, { name: 'nfs-few', hosts: ['esx-001', 'esx-002'] }],
     });
+    await placeBundle(simulator, BUNDLE, TOOLS);
     worker = await startTestWorker({ taskQueue });
   });
 
@@ -90,7 +96,7 @@ describe('installVib', () => {
   });
 
   it('delivers a bundle URI with & < > " \' ]]> and non-ASCII to the host byte for byte', async () => {
-    const uri = `file:///vmfs/volumes/datastore1/a&b<c>"d'e]]>-ünïcødé-日本-1.0.0.zip`;
+    const uri = await placeBundle(simulator, `file:///vmfs/volumes/datastore1/a&b<c>"d'e]]>-ünïcødé-日本-1.0.0.zip`, [{ name: 'odd-names', version: '1.0.0' }]);
     simulator.setFailure('esx-012', null);
     const result = await installResult(await startInstall(await testClient(), { ...input('esx-012'), bundleUri: uri }, taskQueue));
     expect(result.outcome).toBe('succeeded-reboot-required');
@@ -124,12 +130,29 @@ describe('installVib', () => {
     expect(simulator.stats().hosts[name].installFromUri).toBe(1);
   });
 
-  it('fails at once, without retrying, when the URI is not accessible', async () => {
+  it.each([
+    ['no such file on the datastore', 'file:///vmfs/volumes/datastore1/not-there-2.1.0.zip'],
+    ['a datastore the host does not mount', 'file:///vmfs/volumes/nfs-few/vibflow-tools-2.1.0.zip'],
+  ])('fails at once, without retrying, when the URI is not accessible: %s', async (_, uri) => {
+    await placeBundle(simulator, 'file:///vmfs/volumes/nfs-few/vibflow-tools-2.1.0.zip', TOOLS);
     const client = await testClient();
-    const result = await installResult(await startInstall(client, input('esx-009'), taskQueue));
+    const before = simulator.stats().hosts['esx-009'].installFromUri;
+    const result = await installResult(await startInstall(client, input('esx-009', { bundleUri: uri }), taskQueue));
     expect(result).toMatchObject({ outcome: 'failed', errorCategory: 'uri-not-accessible' });
     expect(result.reason).toContain('4107');
-    expect(simulator.stats().hosts['esx-009'].installFromUri).toBe(1);
+    expect(simulator.stats().hosts['esx-009'].installFromUri).toBe(before + 1);
+  });
+
+  it('fails at once when the file is not an offline bundle, with the host\'s own words', async () => {
+    const uri = 'file:///vmfs/volumes/datastore1/readme-2.1.0.zip';
+    await writeFile(datastoreFile(simulator, uri), 'this is a text file, not a zip');
+    const client = await testClient();
+    const handle = await startInstall(client, input('esx-009', { bundleUri: uri }), taskQueue);
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const result = await installResult(handle);
+    expect(result).toMatchObject({ outcome: 'failed', percent: 100, jobState: 'Exception' });
+    expect(result.errorDescription).toMatch(/^\[MetadataDownloadError\] Could not download from depot at zip:\/vmfs\/volumes\/datastore1\/readme-2\.1\.0\.zip\?index\.xml.*File is not a zip file/);
+    expect(simulator.stats().hosts['esx-009'].jobs.filter((j) => j.uri === uri)).toEqual([expect.objectContaining({ outcome: 'failed' })]);
   });
 
   it('fails with an authentication error on a wrong password, without retrying', async () => {
@@ -158,6 +181,7 @@ describe('installVib', () => {
     const client = await testClient();
     const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.21.0.1', installSeconds: 3600 });
     try {
+      await placeBundle(slow, BUNDLE, TOOLS);
       const handle = await startInstall(
         client,
         { host: slow.inventory.hosts[0], bundleUri: BUNDLE, pollInterval: '200ms', stallTimeout: '2s' },
@@ -191,6 +215,7 @@ describe('installVib', () => {
     const client = await testClient();
     const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.22.0.1', installSeconds: 3600 });
     try {
+      await placeBundle(slow, BUNDLE, TOOLS);
       const handle = await startInstall(client, { host: slow.inventory.hosts[0], bundleUri: BUNDLE, pollInterval: '200ms' }, taskQueue);
       await waitFor(async () => (await handle.query(installProgressQuery)).polls >= 2, 'two polls');
       await handle.cancel();

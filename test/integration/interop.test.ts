@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { VENV_PYTHON } from '../../scripts/systemTools';
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { placeBundle } from '../support/bundles';
 import { waitFor } from '../support/waitFor';
 
 const run = promisify(execFile);
@@ -32,7 +33,9 @@ describe('interoperability with independent CIM clients', () => {
     'Name="VMware Software Installation Service",SystemCreationClassName="OMC_UnitaryComputerSystem",SystemName="esx-001"';
 
   beforeAll(async () => {
-    simulator = await startSimulator({ hosts: 2, basePort: 0, addressBase: '127.25.0.1', installSeconds: 3, password: PASSWORD });
+    simulator = await startSimulator({ hosts: 2, basePort: 0, addressBase: '127.25.0.1', installSeconds: 3, password: PASSWORD, datastores: [{ name: 'ds1' }] });
+    await placeBundle(simulator, 'file:///vmfs/volumes/ds1/b.zip', [{ name: 'b', version: '1.0' }]);
+    await placeBundle(simulator, 'file:///vmfs/volumes/ds1/tools-2.0.zip', [{ name: 'tools', version: '2.0' }]);
     base = `https://root:${PASSWORD}@${new URL(simulator.hosts[0].url).host}`;
   });
 

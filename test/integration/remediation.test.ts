@@ -11,11 +11,13 @@ import { startSimulator, type Simulator, type SimulatorStats } from '../../src/s
 import type { FleetRolloutInput } from '../../src/workflows/rolloutInput';
 import type { HostRow, RolloutResult } from '../../src/workflows/rolloutState';
 import { recordHistoryFixture } from '../support/histories';
+import { placeBundle } from '../support/bundles';
 import { startTestWorker, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/workerProcess';
 
 const BUNDLE = 'file:///vmfs/volumes/ds1/drv-2.0.zip';
+const DRV2 = [{ name: 'drv', version: '2.0' }];
 const started: RolloutHandle[] = [];
 let idSeq = 0;
 
@@ -60,9 +62,11 @@ describe('remediation through vCenter', () => {
 
   beforeAll(async () => {
     simulator = await startSimulator({
-      hosts: 6, basePort: 0, addressBase: '127.51.0.1', installSeconds: 2,
+      hosts: 6, basePort: 0, addressBase: '127.51.0.1', installSeconds: 2, datastores: [{ name: 'ds1' }],
       vcenter: { clusters: 2, rebootSeconds: 2, maintenanceSeconds: 1 },
     });
+    await placeBundle(simulator, BUNDLE, DRV2);
+    await placeBundle(simulator, 'file:///vmfs/volumes/ds1/drv-3.0.zip', [{ name: 'drv', version: '3.0' }]);
     worker = await startTestWorker({ taskQueue });
   }, 180_000);
 
@@ -254,9 +258,10 @@ describe('remediation survives a worker killed during maintenance-mode entry and
 
   beforeAll(async () => {
     simulator = await startSimulator({
-      hosts: 2, basePort: 0, addressBase: '127.52.0.1', installSeconds: 2,
+      hosts: 2, basePort: 0, addressBase: '127.52.0.1', installSeconds: 2, datastores: [{ name: 'ds1' }],
       vcenter: { clusters: 1, rebootSeconds: 8, maintenanceSeconds: 4 },
     });
+    await placeBundle(simulator, BUNDLE, DRV2);
   }, 180_000);
 
   afterAll(async () => {

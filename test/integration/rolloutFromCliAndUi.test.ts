@@ -14,6 +14,7 @@ import type { RolloutResult } from '../../src/workflows/rolloutState';
 import { startLikeUiForm, vibflow } from '../support/commands';
 import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
+import { placeBundle } from '../support/bundles';
 
 const HOSTS = 100;
 const FAILING = 'esx-042';
@@ -42,6 +43,7 @@ describe('a 100-host rollout, from the CLI and from the UI form', () => {
       hosts: HOSTS, basePort: 0, addressBase, installSeconds: INSTALL_SECONDS, failures: { [FAILING]: 'dependency' }, inventoryFile,
     });
     try {
+      await placeBundle(simulator, BUNDLE, [{ name: 'fleet-agent', version: '4.2.0' }]);
       const began = Date.now();
       const result = await start(inventoryFile);
       const seconds = (Date.now() - began) / 1000;

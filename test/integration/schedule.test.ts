@@ -4,6 +4,7 @@ import { createPatchWindowSchedule, parseCalendar } from '../../src/api/schedule
 import { rolloutResult } from '../../src/api/rollouts';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import type { fleetRollout } from '../../src/workflows/fleetRollout';
+import { placeBundle } from '../support/bundles';
 import { vibflow } from '../support/commands';
 import { startTestWorker, temporalAddress, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
@@ -14,7 +15,8 @@ describe('patch window schedules', () => {
   const taskQueue = uniqueTaskQueue('schedule');
 
   beforeAll(async () => {
-    simulator = await startSimulator({ hosts: 3, basePort: 0, addressBase: '127.35.0.1', installSeconds: 2 });
+    simulator = await startSimulator({ hosts: 3, basePort: 0, addressBase: '127.35.0.1', installSeconds: 2, datastores: [{ name: 'ds1' }] });
+    await placeBundle(simulator, 'file:///vmfs/volumes/ds1/scheduled-1.0.0.zip', [{ name: 'scheduled', version: '1.0.0' }]);
     worker = await startTestWorker({ taskQueue });
   });
 

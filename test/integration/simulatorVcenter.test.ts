@@ -18,6 +18,7 @@ import { discoverHost } from '../../src/esxi/discovery';
 import { startInstall } from '../../src/esxi/install';
 import { isVcenterInventory, parseInventory } from '../../src/inventory/inventory';
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { placeBundle } from '../support/bundles';
 import { run, vibflow, type CommandRun } from '../support/commands';
 import { assertNoCanary } from '../support/secretCanary';
 import { waitFor } from '../support/waitFor';
@@ -195,11 +196,13 @@ describe('vCenter simulator beside the CIM hosts', () => {
       basePort: 0,
       addressBase: '127.71.0.1',
       installSeconds: 60,
+      datastores: [{ name: 'ds1' }],
       inventoryFile: path.join(workDir, 'inventory.json'),
       vcenter: { clusters: 2, rebootSeconds: REBOOT_SECONDS, maintenanceSeconds: MAINTENANCE_SECONDS, ticketSeconds: TICKET_SECONDS, faults: { 'esx-006': 'never-back' } },
       log: (line) => process.stderr.write(`${line}\n`),
     });
     govc = await govcFor(simulator, workDir);
+    await placeBundle(simulator, 'file:///vmfs/volumes/ds1/drv-2.0.zip', [{ name: 'drv', version: '2.0' }]);
     const vcenter = simulator.vcenter!;
     soap = await SoapSession.login(vcenter.url, vcenter.thumbprint, vcenter.user, await secretOf(vcenter.credential));
   }, 600_000);
@@ -384,8 +387,10 @@ describe('vibflow simulator --vcenter', () => {
   test('serves both, writes a vCenter inventory, prints the vCenter URL and thumbprint, and stops both', async () => {
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-vcenter-cli-'));
     const inventoryFile = path.join(workDir, 'inventory.json');
+    const sampleBundle = path.join(workDir, 'sample', 'drv.zip');
     const cli = spawn(process.execPath, [path.resolve(__dirname, '../../bin/vibflow.js'), 'simulator', '--vcenter', '--clusters', '2', '--hosts', '6',
-      '--inventory', inventoryFile, '--address-base', '127.72.0.1', '--port', '0', '--reboot-seconds', '1', '--vcenter-fault', 'esx-002=never-back'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--inventory', inventoryFile, '--address-base', '127.72.0.1', '--port', '0', '--reboot-seconds', '1', '--vcenter-fault', 'esx-002=never-back',
+      '--sample-bundle', sampleBundle], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     cli.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     cli.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -401,6 +406,11 @@ describe('vibflow simulator --vcenter', () => {
       const stats = (await (await fetch(`${vcenterControl}/stats`)).json()) as { hosts: Record<string, { cluster: string; fault: string | null }> };
       expect(Object.values(stats.hosts).map((h) => h.cluster)).toEqual(['cluster-1', 'cluster-1', 'cluster-1', 'cluster-2', 'cluster-2', 'cluster-2']);
       expect(stats.hosts['esx-002'].fault).toBe('never-back');
+      // --sample-bundle: a real offline bundle, as vibflow bundle inspect reads it.
+      expect(output).toContain(`sample bundle: ${sampleBundle} (VMW_bootbank_vibflow-drv_2.0.0-1;`);
+      const inspected = await vibflow(['bundle', 'inspect', sampleBundle, '--json']);
+      expect(inspected.code).toBe(0);
+      expect(JSON.parse(inspected.stdout)).toMatchObject({ vibs: [{ name: 'vibflow-drv', version: '2.0.0-1', acceptanceLevel: 'partner', liveInstallAllowed: false }] });
       cli.kill('SIGTERM');
       expect(await exited).toBe(0);
       await expect(fetch(`${vcenterControl}/stats`)).rejects.toThrow();

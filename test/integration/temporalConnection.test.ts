@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { placeBundle } from '../support/bundles';
 import { vibflow } from '../support/commands';
 import { makeTestPki, startMtlsProxy, type MtlsProxy } from '../support/mtlsProxy';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal';
@@ -25,7 +26,8 @@ describe('connecting through envconfig', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-mtls-'));
     inventory = path.join(dir, 'inventory.json');
-    simulator = await startSimulator({ hosts: 2, basePort: 0, addressBase: '127.44.0.1', installSeconds: 1, inventoryFile: inventory });
+    simulator = await startSimulator({ hosts: 2, basePort: 0, addressBase: '127.44.0.1', installSeconds: 1, inventoryFile: inventory, datastores: [{ name: 'ds1' }] });
+    await placeBundle(simulator, 'file:///vmfs/volumes/ds1/conn-1.0.0.zip', [{ name: 'conn', version: '1.0.0' }]);
     const pki = await makeTestPki();
     proxy = await startMtlsProxy(temporalAddress(), pki);
     const file = (name: string, text: string) => writeFile(path.join(dir, name), text, { mode: 0o600 });

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { placeBundle } from '../support/bundles';
 import { assertNoCanary } from '../support/secretCanary';
 import { startTestWorker, temporalAddress, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
@@ -59,7 +60,9 @@ describe('the live views in a real terminal', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-terminal-'));
     inventory = path.join(dir, 'inventory.json');
-    simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: '127.37.0.1', installSeconds: 8, failures: { 'esx-006': 'space' }, inventoryFile: inventory });
+    simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: '127.37.0.1', installSeconds: 8, failures: { 'esx-006': 'space' }, inventoryFile: inventory, datastores: [{ name: 'ds1' }] });
+    await placeBundle(simulator, 'file:///vmfs/volumes/ds1/terminal-install-1.0.0.zip', [{ name: 'terminal-install', version: '1.0.0' }]);
+    await placeBundle(simulator, 'file:///vmfs/volumes/ds1/terminal-rollout-1.0.0.zip', [{ name: 'terminal-rollout', version: '1.0.0' }]);
     worker = await startTestWorker({ taskQueue });
     tmux = new Tmux(path.join(dir, 'tmux.sock'));
   });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startRollout, steer } from '../../src/api/rollouts';
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { placeBundle } from '../support/bundles';
 import { startTestWorker, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
 
@@ -19,7 +20,8 @@ describe('the Temporal Web UI shows rollouts', () => {
   const taskQueue = uniqueTaskQueue('ui');
 
   beforeAll(async () => {
-    simulator = await startSimulator({ hosts: 4, basePort: 0, addressBase: '127.37.0.1', installSeconds: 120 });
+    simulator = await startSimulator({ hosts: 4, basePort: 0, addressBase: '127.37.0.1', installSeconds: 120, datastores: [{ name: 'ds1' }] });
+    await placeBundle(simulator, 'file:///vmfs/volumes/ds1/ui-tools-1.0.0.zip', [{ name: 'ui-tools', version: '1.0.0' }]);
     worker = await startTestWorker({ taskQueue });
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

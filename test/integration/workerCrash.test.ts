@@ -9,8 +9,10 @@ import { installProgressQuery } from '../../src/workflows/installVib';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/workerProcess';
 import { testClient, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
+import { placeBundle } from '../support/bundles';
 
 const BUNDLE = 'file:///vmfs/volumes/datastore1/crash-test-1.0.0.zip';
+const VIBS = [{ name: 'crash-test', version: '1.0.0' }];
 
 describe('installVib survives a killed worker', () => {
   let simulator: Simulator;
@@ -18,6 +20,7 @@ describe('installVib survives a killed worker', () => {
 
   beforeAll(async () => {
     simulator = await startSimulator({ hosts: 2, basePort: 0, addressBase: '127.23.0.1', installSeconds: 6, invokeDelayMs: 0 });
+    await placeBundle(simulator, BUNDLE, VIBS);
   });
 
   afterAll(async () => {
@@ -85,6 +88,7 @@ describe('installVib survives a killed worker', () => {
 
   it('in the middle of a 30-host rollout: the rollout completes and every host got exactly one InstallFromURI', async () => {
     const fleet = await startSimulator({ hosts: 30, basePort: 0, addressBase: '127.36.0.1', installSeconds: 3 });
+    await placeBundle(fleet, BUNDLE, VIBS);
     try {
       const taskQueue = uniqueTaskQueue('crash-rollout');
       const first = await worker(taskQueue);

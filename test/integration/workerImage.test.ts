@@ -13,6 +13,7 @@ import { run } from '../support/commands';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/workerProcess';
 import { testClient, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
+import { placeBundle } from '../support/bundles';
 
 const BUILD_STEPS = path.resolve(__dirname, '../../scripts/docker-build-steps.sh');
 
@@ -23,6 +24,7 @@ describe('the worker image build steps', () => {
 
   beforeAll(async () => {
     simulator = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.43.0.1', installSeconds: 5 });
+    await placeBundle(simulator, 'file:///vmfs/volumes/datastore1/image-check-1.0.0.zip', [{ name: 'image-check', version: '1.0.0' }]);
   });
 
   afterAll(async () => {

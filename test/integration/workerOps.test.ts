@@ -8,6 +8,7 @@ import { startSimulator, type Simulator } from '../../src/simulator';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/workerProcess';
 import { testClient, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
+import { placeBundle } from '../support/bundles';
 
 const HOSTS = 8;
 const CANARY_PASSWORD = 'Ops-Canary-Pa55-41c2';
@@ -34,6 +35,7 @@ describe('two workers on one task queue', () => {
   beforeAll(async () => {
     process.env.VIBFLOW_OPS_CANARY = CANARY_PASSWORD;
     simulator = await startSimulator({ hosts: HOSTS, basePort: 0, addressBase: '127.41.0.1', installSeconds: 2, passwordEnv: 'VIBFLOW_OPS_CANARY' });
+    await placeBundle(simulator, 'file:///vmfs/volumes/datastore1/ops-1.0.0.zip', [{ name: 'ops', version: '1.0.0' }]);
   });
 
   afterAll(async () => {

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { rolloutResult, startRollout } from '../../src/api/rollouts';
 import type { Simulator } from '../../src/simulator';
 import type { RolloutResult } from '../../src/workflows/rolloutState';
+import { placeBundle } from './bundles';
 import { spawnWorkerProcess, type WorkerProcess } from './workerProcess';
 
 export interface ChaosOptions {
@@ -41,6 +42,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   let random = options.seed ?? 42;
   const next = () => ((random = (random * 1103515245 + 12345) % 2 ** 31), random / 2 ** 31);
   const spawn = () => spawnWorkerProcess({ taskQueue: options.taskQueue, address: options.address, ...(options.bundlePath ? { bundlePath: options.bundlePath } : {}) });
+  const bundleUri = await placeBundle(options.simulator, 'file:///vmfs/volumes/datastore1/chaos-1.0.0.zip', [{ name: 'chaos', version: '1.0.0' }]);
   let worker: WorkerProcess = await spawn();
   let finished = false;
   let killer: Promise<void> = Promise.resolve();
@@ -50,7 +52,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       {
         rolloutId: `chaos-${options.name.replace(/[^A-Za-z0-9]+/g, '-')}-${Date.now().toString(36)}`,
         hosts: options.simulator.inventory.hosts,
-        bundleUri: 'file:///vmfs/volumes/ds1/chaos-1.0.0.zip',
+        bundleUri,
         pollInterval: '1s',
         maxConcurrency: options.maxConcurrency,
         maxFailures: options.hostsAllowedToFail ?? 0,

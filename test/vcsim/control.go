@@ -13,8 +13,12 @@ import (
 //	GET  /stats                  per host: counters, maintenance intervals, runtime state, fault
 //	POST /hosts/NAME/fault            {"fault": "never-back"} injects a fault, {"fault": null} clears it
 //	POST /hosts/NAME/reboot-required  {"required": true}: an install waits for a reboot (summary.rebootRequired)
+//	POST /hosts/NAME/acceptance       {"level": "community"}: what HostImageConfigGetAcceptance answers
+//	POST /datastores/NAME/hosts/HOST  {"accessible": false}: the host's mount loses its path (mountInfo.accessible)
 func (f *fleet) controlHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /hosts/{name}/acceptance", f.serveAcceptance)
+	mux.HandleFunc("POST /datastores/{datastore}/hosts/{name}", f.serveMountAccess)
 	mux.HandleFunc("GET /stats", f.serveStats)
 	mux.HandleFunc("POST /hosts/{name}/fault", f.serveFault)
 	mux.HandleFunc("POST /hosts/{name}/reboot-required", f.serveRebootRequired)
@@ -86,4 +90,45 @@ func reply(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+func (f *fleet) serveAcceptance(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Level string `json:"level"`
+	}
+	host, ok := f.hostAndBody(w, r, &body)
+	if host == nil {
+		return
+	}
+	if err := checkAcceptanceLevel(body.Level); !ok || err != nil {
+		reply(w, http.StatusBadRequest, map[string]string{"error": "level: must be one of vmware_certified, vmware_accepted, partner, community"})
+		return
+	}
+	host.locked(func(*simulator.Context) { host.acceptance = body.Level })
+	reply(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+func (f *fleet) serveMountAccess(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Accessible *bool `json:"accessible"`
+	}
+	host, ok := f.hostAndBody(w, r, &body)
+	if host == nil {
+		return
+	}
+	ds, known := f.datastores[r.PathValue("datastore")]
+	switch {
+	case !known:
+		reply(w, http.StatusNotFound, map[string]string{"error": "no datastore named " + r.PathValue("datastore")})
+	case !ok || body.Accessible == nil:
+		reply(w, http.StatusBadRequest, map[string]string{"error": "body: want {\"accessible\": true or false}"})
+	default:
+		mounted := false
+		ds.locked(func(ctx *simulator.Context) { mounted = ds.setMountAccessible(ctx, host.Self, *body.Accessible) })
+		if !mounted {
+			reply(w, http.StatusNotFound, map[string]string{"error": host.Name + " does not mount " + ds.Name})
+			return
+		}
+		reply(w, http.StatusOK, map[string]bool{"ok": true})
+	}
 }

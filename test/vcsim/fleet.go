@@ -25,6 +25,8 @@ type fleet struct {
 	done   chan struct{}
 	hosts  []*remediableHost
 	byName map[string]*remediableHost
+	// The spec's datastores that some host mounts, by name.
+	datastores map[string]*datastore
 }
 
 // buildFleet creates the spec's datacenter, clusters and hosts through vcsim's own API, in
@@ -76,6 +78,8 @@ func (f *fleet) add(host *remediableHost) {
 			ctx.Update(host.HostSystem, []types.PropertyChange{{Name: "config.certificate", Val: []byte(host.spec.CertificatePEM)}})
 		}
 		host.setFault(ctx, host.spec.Fault)
+		host.acceptance = host.spec.acceptanceLevel()
+		host.addImageConfigManager()
 	})
 	simulator.Map.Put(host)
 	f.byName[host.Name] = host

@@ -29,6 +29,8 @@ type remediableHost struct {
 	spec    HostSpec
 
 	fault Fault
+	// The host's acceptance level, as HostImageConfigGetAcceptance answers it.
+	acceptance string
 	// From the start of a reboot until the host is back (forever with never-back).
 	down bool
 	// The latest maintenance-mode or reboot task; the host takes no other while it runs.
@@ -303,6 +305,8 @@ type hostStats struct {
 	BootTime          *time.Time            `json:"bootTime"`
 	RebootSupported   bool                  `json:"rebootSupported"`
 	Fault             *Fault                `json:"fault"`
+	AcceptanceLevel   string                `json:"acceptanceLevel"`
+	Datastores        []string              `json:"datastores"`
 	Maintenance       []maintenanceInterval `json:"maintenance"`
 }
 
@@ -317,6 +321,8 @@ func (h *remediableHost) stats() hostStats {
 			InMaintenanceMode: h.Runtime.InMaintenanceMode,
 			BootTime:          h.Runtime.BootTime,
 			RebootSupported:   h.Capability.RebootSupported,
+			AcceptanceLevel:   h.acceptance,
+			Datastores:        h.datastoreNames(),
 			Maintenance:       append([]maintenanceInterval{}, h.maintenance...),
 		}
 		if h.fault != NoFault {
@@ -325,4 +331,17 @@ func (h *remediableHost) stats() hostStats {
 		}
 	})
 	return stats
+}
+
+// datastoreNames lists the datastores the host mounts (HostSystem.datastore), by name.
+func (h *remediableHost) datastoreNames() []string {
+	names := []string{}
+	for _, ref := range h.Datastore {
+		for name, ds := range h.fleet.datastores {
+			if ds.Self == ref {
+				names = append(names, name)
+			}
+		}
+	}
+	return names
 }

@@ -152,6 +152,12 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := hosts.buildDatastores(context.Background(), model.Service, opts.spec.Datastores); err != nil {
+		return err
+	}
+	// /folder uploads are ours (free space, accessibility); registered before vcsim adds its own routes.
+	model.Service.ServeMux = http.NewServeMux()
+	hosts.serveUploads(model.Service.ServeMux, opts.spec.Datacenter)
 
 	sdk, certificate, err := serveSDK(model.Service, opts)
 	if err != nil {

@@ -14,6 +14,26 @@ import (
 type Spec struct {
 	Datacenter string        `json:"datacenter"`
 	Clusters   []ClusterSpec `json:"clusters"`
+	// Datastores backed by local directories; none when absent.
+	Datastores []DatastoreSpec `json:"datastores,omitempty"`
+}
+
+// DatastoreSpec is one datastore: a local directory that /folder serves and the hosts that mount it.
+type DatastoreSpec struct {
+	Name string `json:"name"`
+	// VMFS-style uuid: summary.url is ds:///vmfs/volumes/<uuid>/.
+	UUID          string `json:"uuid"`
+	Directory     string `json:"directory"`
+	CapacityBytes int64  `json:"capacityBytes"`
+	// Space used by what is not in the directory: free space is capacity - this - the directory's files.
+	OtherUsedBytes int64       `json:"otherUsedBytes"`
+	Mounts         []MountSpec `json:"mounts"`
+}
+
+// MountSpec is one host's mount of a datastore; accessible false models a host that lost its path.
+type MountSpec struct {
+	Host       string `json:"host"`
+	Accessible bool   `json:"accessible"`
 }
 
 type ClusterSpec struct {
@@ -30,6 +50,26 @@ type HostSpec struct {
 	// The host's CIM URL, for the host and port of its CIM service tickets.
 	CimURL string `json:"cimUrl,omitempty"`
 	Fault  Fault  `json:"fault,omitempty"`
+	// What HostImageConfigGetAcceptance answers; partner when absent (ESXi's default).
+	AcceptanceLevel string `json:"acceptanceLevel,omitempty"`
+}
+
+var acceptanceLevels = []string{"vmware_certified", "vmware_accepted", "partner", "community"}
+
+func checkAcceptanceLevel(level string) error {
+	for _, known := range acceptanceLevels {
+		if level == known {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q must be one of vmware_certified, vmware_accepted, partner, community", level)
+}
+
+func (h HostSpec) acceptanceLevel() string {
+	if h.AcceptanceLevel == "" {
+		return "partner"
+	}
+	return h.AcceptanceLevel
 }
 
 func (h HostSpec) rebootSupported() bool {
@@ -88,6 +128,32 @@ func (s *Spec) check() error {
 			}
 			if _, err := parseFault(string(host.Fault)); err != nil {
 				return fmt.Errorf("%s.fault: %w", where, err)
+			}
+			if err := checkAcceptanceLevel(host.acceptanceLevel()); err != nil {
+				return fmt.Errorf("%s.acceptanceLevel: %w", where, err)
+			}
+		}
+	}
+	return s.checkDatastores(hosts)
+}
+
+func (s *Spec) checkDatastores(hosts map[string]string) error {
+	names := map[string]bool{}
+	for i, ds := range s.Datastores {
+		where := fmt.Sprintf("datastores[%d]", i)
+		if !hostName.MatchString(ds.Name) || names[ds.Name] {
+			return fmt.Errorf("%s.name: %q must be a unique name of letters, digits, '.', '_' or '-'", where, ds.Name)
+		}
+		names[ds.Name] = true
+		if info, err := os.Stat(ds.Directory); err != nil || !info.IsDir() {
+			return fmt.Errorf("%s.directory: %q must be an existing directory", where, ds.Directory)
+		}
+		if ds.CapacityBytes <= 0 || ds.OtherUsedBytes < 0 || ds.OtherUsedBytes > ds.CapacityBytes {
+			return fmt.Errorf("%s: capacityBytes must be > 0 and otherUsedBytes between 0 and capacityBytes", where)
+		}
+		for j, mount := range ds.Mounts {
+			if _, known := hosts[mount.Host]; !known {
+				return fmt.Errorf("%s.mounts[%d].host: the spec has no host %q", where, j, mount.Host)
 			}
 		}
 	}

@@ -13,7 +13,9 @@ import { answeredQuery } from '../../api/lookup';
 import { rolloutResult, startRollout, type RolloutHandle } from '../../api/rollouts';
 import { startDevServer } from '../../devserver/devServer';
 import { vcentersSource } from '../../inventory/vcenterHosts';
+import { readBundle } from '../../bundle';
 import { startSimulator } from '../../simulator';
+import { writeBundle, type BundleSpec } from '../../simulator/bundleBuilder';
 import { connectClient } from '../../temporal/connection';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createWorker } from '../../worker';
@@ -32,8 +34,9 @@ interface DemoFlags {
   hold: boolean;
 }
 
-const DEMO_BUNDLE = 'file:///vmfs/volumes/datastore1/vibflow-demo-1.0.0.zip';
-const DEMO_VIB = { name: 'vibflow-demo', version: '1.0.0' };
+/** The demo's offline bundle: one partner-level VIB that needs maintenance mode and a reboot. */
+const DEMO_BUNDLE_FILE = 'vibflow-demo-1.0.0.zip';
+const DEMO_BUNDLE_SPEC: BundleSpec = { vibs: [{ name: 'vibflow-demo', version: '1.0.0', payloadBytes: 64 * 1024 }] };
 const TASK_QUEUE = 'vibflow-demo';
 
 export function registerDemo(program: Command): void {
@@ -74,6 +77,12 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     cleanups.push(() => simulator.stop());
     const inventory = simulator.vcenterInventory as NonNullable<typeof simulator.vcenterInventory>;
     process.stdout.write(`Simulated a vCenter (${inventory.vcenter.url}) with ${simulator.hosts.length} ESXi hosts; inventory in .vibflow/demo-inventory.json\n`);
+    // A real offline bundle on the datastore every host mounts: the hosts install what it holds.
+    const datastore = simulator.datastores[0];
+    const written = await writeBundle(path.join(datastore.directory, DEMO_BUNDLE_FILE), DEMO_BUNDLE_SPEC);
+    const bundleUri = `file:///vmfs/volumes/${datastore.name}/${DEMO_BUNDLE_FILE}`;
+    const vibs = (await readBundle(written.file)).vibs.map((vib) => ({ name: vib.name, version: vib.version }));
+    process.stdout.write(`Wrote the offline bundle ${DEMO_BUNDLE_FILE} (${vibs.map((v) => `${v.name} ${v.version}`).join(', ')}) to datastore ${datastore.name}\n`);
 
     const { worker, connection: workerConnection } = await createWorker({ address: server.address, taskQueue: TASK_QUEUE });
     const running = worker.run();
@@ -90,13 +99,13 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const handle = await startRollout(client, {
       rolloutId: `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`,
       fromVcenters: vcentersSource(inventory, { hosts: [host] }),
-      bundleUri: DEMO_BUNDLE,
-      vibs: [DEMO_VIB],
+      bundleUri,
+      vibs,
       remediate: {},
       maxConcurrency: 1,
       pollInterval: flags.poll,
     }, TASK_QUEUE);
-    process.stdout.write(`\nRemediating ${host} with ${DEMO_BUNDLE} through vCenter: maintenance mode, install, reboot, verification\n`);
+    process.stdout.write(`\nRemediating ${host} with ${bundleUri} through vCenter: maintenance mode, install, reboot, verification\n`);
     const row = await Promise.race([followRemediation(client, handle), interrupted.then(() => undefined)]);
     if (!row) return;
     process.stdout.write(

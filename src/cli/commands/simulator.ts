@@ -1,7 +1,11 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { HOST_ACCEPTANCE_LEVELS, type HostAcceptanceLevel } from '../../bundle';
 import { numberArg, portArg } from '../numberArg';
 import { UsageError } from '../usageError';
-import { FAILURE_CATEGORIES, simulatedHostName, startSimulator, VCENTER_FAULTS, type FailureCategory, type VcenterFault, type VcenterOptions } from '../../simulator';
+import { defaultDatastoreName, FAILURE_CATEGORIES, simulatedHostName, startSimulator, VCENTER_FAULTS, type DatastoreOptions, type FailureCategory, type VcenterFault, type VcenterOptions } from '../../simulator';
+import { SAMPLE_BUNDLE, writeBundle } from '../../simulator/bundleBuilder';
 
 interface SimulatorFlags {
   hosts: number;
@@ -22,6 +26,66 @@ interface SimulatorFlags {
   rebootSeconds?: number;
   maintenanceSeconds?: number;
   vcenterFault?: Record<string, VcenterFault>;
+  datastoreRoot?: string;
+  datastore?: string[];
+  localDatastores?: boolean;
+  unmount?: [string, string | undefined][];
+  inaccessible?: [string, string | undefined][];
+  datastoreFree?: Record<string, number>;
+  acceptance?: Record<string, HostAcceptanceLevel>;
+  sampleBundle?: string;
+}
+
+/** --sample-bundle FILE: a real offline bundle (zip, metadata.zip, an `ar` VIB) for the user to try. */
+async function writeSampleBundle(file: string) {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    return await writeBundle(file, SAMPLE_BUNDLE);
+  } catch (err) {
+    throw new UsageError(`--sample-bundle ${file}: cannot write it (${(err as Error).message})`);
+  }
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** HOST or HOST=DATASTORE, repeatable; a bare HOST means the first shared datastore. */
+const hostDatastore = (value: string, previous: [string, string | undefined][] = []): [string, string | undefined][] => {
+  const [host, datastore] = value.split('=');
+  if (!host) throw new InvalidArgumentError('expects HOST or HOST=DATASTORE');
+  return [...previous, [host, datastore || undefined]];
+};
+
+const UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** DATASTORE=SIZE with SIZE in bytes or with a K, M, G or T suffix (powers of 1024). */
+function datastoreSize(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const match = /^([^=]+)=(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('--datastore-free expects DATASTORE=SIZE, e.g. LocalDS_0=0 or LocalDS_0=10M');
+  return { ...previous, [match[1]]: Math.floor(Number(match[2]) * UNITS[match[3].toLowerCase()]) };
+}
+
+/** The datastores the flags describe: the shared ones, each host's own, who mounts and accesses what, and free space. */
+function datastoreOptions(flags: SimulatorFlags, names: readonly string[]): DatastoreOptions[] {
+  const shared = flags.datastore ?? [defaultDatastoreName(flags.vcenter === true)];
+  const local = flags.localDatastores ? names.map((host) => ({ name: `${host}-local`, hosts: [host] })) : [];
+  const all: { name: string; hosts?: string[] }[] = [...shared.map((name) => ({ name })), ...local];
+  const find = (flag: string, [host, datastore = shared[0]]: [string, string | undefined]) => {
+    if (!names.includes(host)) throw new UsageError(`${flag} ${host}: no such host (the hosts are ${names[0]} to ${names[names.length - 1]})`);
+    const ds = all.find((d) => d.name === datastore);
+    if (!ds) throw new UsageError(`${flag} ${host}=${datastore}: no such datastore (there are: ${all.map((d) => d.name).join(', ')})`);
+    return { host, ds };
+  };
+  const unmounted = (flags.unmount ?? []).map((pair) => find('--unmount', pair));
+  const inaccessible = (flags.inaccessible ?? []).map((pair) => find('--inaccessible', pair));
+  for (const name of Object.keys(flags.datastoreFree ?? {})) {
+    if (!all.some((d) => d.name === name)) throw new UsageError(`--datastore-free ${name}: no such datastore (there are: ${all.map((d) => d.name).join(', ')})`);
+  }
+  return all.map((ds) => {
+    const mountedBy = (ds.hosts ?? [...names]).filter((host) => !unmounted.some((u) => u.ds === ds && u.host === host));
+    const notAccessible = inaccessible.filter((i) => i.ds === ds && mountedBy.includes(i.host)).map((i) => i.host);
+    const free = flags.datastoreFree?.[ds.name];
+    return { name: ds.name, hosts: mountedBy, ...(notAccessible.length ? { inaccessibleOn: notAccessible } : {}), ...(free !== undefined ? { freeBytes: free } : {}) };
+  });
 }
 
 /** A repeatable HOST=VALUE flag whose VALUE (called `what` in errors) is one of `allowed`. */
@@ -77,8 +141,22 @@ export function registerSimulator(program: Command): void {
     .addOption(new Option('--reboot-seconds <s>', 'with --vcenter: how long a rebooting host stays away (default 3)').argParser(numberArg('--reboot-seconds', 0)))
     .addOption(new Option('--maintenance-seconds <s>', 'with --vcenter: how long entering or exiting maintenance mode takes (default 1)').argParser(numberArg('--maintenance-seconds', 0)))
     .addOption(new Option('--vcenter-fault <host=fault>', `with --vcenter: inject a fault (repeatable): ${VCENTER_FAULTS.join(', ')}`).argParser(hostAssignment('--vcenter-fault', 'FAULT', VCENTER_FAULTS)))
+    .option('--datastore-root <dir>', 'put each datastore in DIR/<name>/ (kept after the simulator stops; default: a temporary directory)')
+    .option('--datastore <name>', 'a datastore every host mounts (repeatable; default datastore1, LocalDS_0 with --vcenter)', collect)
+    .option('--local-datastores', 'also give each host a datastore of its own, HOST-local, that no other host mounts')
+    .option('--unmount <host[=datastore]>', 'the host does not mount that datastore (default the first shared one; repeatable)', hostDatastore)
+    .option('--inaccessible <host[=datastore]>', 'the host mounts that datastore but cannot access it (mountInfo.accessible false; repeatable)', hostDatastore)
+    .option('--datastore-free <datastore=size>', 'free space of a datastore at the start, e.g. LocalDS_0=0 for a full one (bytes, or K/M/G/T; repeatable)', datastoreSize)
+    .addOption(new Option('--acceptance <host=level>', `a host's acceptance level (repeatable; default partner): ${HOST_ACCEPTANCE_LEVELS.join(', ')}`).argParser(hostAssignment('--acceptance', 'LEVEL', HOST_ACCEPTANCE_LEVELS)))
+    .option('--sample-bundle <file>', 'write a real offline bundle to FILE to try (VIBs the hosts do not have yet)')
     .action(async (flags: SimulatorFlags) => {
       const vcenter = vcenterOptions(flags);
+      const names = Array.from({ length: flags.hosts }, (_, i) => simulatedHostName(i));
+      const unknownHost = Object.keys(flags.acceptance ?? {}).find((host) => !names.includes(host));
+      if (unknownHost) throw new UsageError(`--acceptance ${unknownHost}: no such host (the hosts are ${names[0]} to ${names[names.length - 1]})`);
+      const datastores = datastoreOptions(flags, names);
+      // Written first: a file that cannot be written stops nothing that started.
+      const sample = flags.sampleBundle ? await writeSampleBundle(path.resolve(flags.sampleBundle)) : undefined;
       const simulator = await startSimulator({
         hosts: flags.hosts,
         http: flags.http ?? false,
@@ -94,9 +172,19 @@ export function registerSimulator(program: Command): void {
         inventoryFile: flags.inventory,
         controlPort: flags.controlPort,
         ...(vcenter ? { vcenter } : {}),
+        ...(flags.datastoreRoot ? { datastoreRoot: flags.datastoreRoot } : {}),
+        datastores,
+        ...(flags.acceptance ? { acceptanceLevels: flags.acceptance } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       for (const host of simulator.hosts) process.stdout.write(`${host.name}  ${host.url}  ${host.thumbprint ?? '(plain http)'}\n`);
+      for (const ds of simulator.datastores) {
+        const mounts = ds.mounts.map((m) => `${m.host}${m.accessible ? '' : ' (not accessible)'}`).join(', ') || 'no host';
+        process.stdout.write(`datastore ${ds.name}  ${ds.directory}  (/vmfs/volumes/${ds.name}/ or /vmfs/volumes/${ds.uuid}/ on ${mounts})\n`);
+      }
+      if (sample) {
+        process.stdout.write(`sample bundle: ${sample.file} (${sample.vibs.map((v) => v.id).join(', ')}; see vibflow bundle inspect ${sample.file})\n`);
+      }
       if (simulator.vcenter) {
         const { url, user, thumbprint, controlUrl } = simulator.vcenter;
         process.stdout.write(`vCenter: ${url}  user ${user}  thumbprint ${thumbprint}\nvCenter control endpoint: ${controlUrl}\n`);
