@@ -15,6 +15,7 @@ import type { RolloutNotice } from '../../src/notify/notices';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/notify/signature';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { rolloutChildId, rolloutProgressQuery } from '../../src/workflows/fleetRollout';
+import { placeBundle } from '../support/bundles';
 import { vibflow } from '../support/commands';
 import { recordHistoryFixture } from '../support/histories';
 import { assertNoCanary, CANARY_VARIABLE, decodedPayloads } from '../support/secretCanary';
@@ -23,7 +24,7 @@ import { waitFor } from '../support/waitFor';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookReceiver';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/workerProcess';
 
-const BUNDLE = 'file:///vmfs/volumes/ds1/notify-2.0.0.zip';
+const BUNDLE = 'file:///vmfs/volumes/datastore1/notify-2.0.0.zip';
 const KEY = `whk-${randomBytes(16).toString('hex')}`;
 
 describe('rollout notifications', () => {
@@ -69,7 +70,9 @@ describe('rollout notifications', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-notify-'));
     receiver = await startWebhookReceiver();
-    simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: '127.58.0.1', installSeconds: 2, failures: { 'esx-006': 'space' }, inventoryFile: path.join(dir, 'inventory.json') });
+    simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: '127.58.0.1', installSeconds: 2, failures: { 'esx-006': 'space' }, bundlesFromFileNames: false, inventoryFile: path.join(dir, 'inventory.json') });
+    // A real bundle where the hosts read it: VIB notify 2.0.0, not live-installable (a reboot is required).
+    await placeBundle(simulator, BUNDLE, [{ name: 'notify', version: '2.0.0' }]);
     client = await testClient();
     await startWorker();
   }, 120_000);
