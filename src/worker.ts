@@ -3,11 +3,20 @@
  * Workflow code comes from a prebuilt bundle when one is given (production, tests) and is bundled
  * from source otherwise.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import v8 from 'node:v8';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { version as packageVersion } from '../package.json';
 import * as activities from './activities';
 import { connectWorker, DEFAULT_TASK_QUEUE, type TemporalTarget } from './temporal/connection';
-import { WORKFLOWS_PATH } from './workflowBundle';
+import { bundleWorkflows, WORKFLOWS_PATH } from './workflowBundle';
+
+/** The Worker Deployment a versioned worker belongs to, and its version in it. */
+export interface WorkerVersion {
+  readonly deployment: string;
+  readonly buildId: string;
+}
 
 export interface VibflowWorkerOptions extends TemporalTarget {
   readonly taskQueue?: string;
@@ -17,6 +26,19 @@ export interface VibflowWorkerOptions extends TemporalTarget {
   readonly tuning?: Partial<Pick<WorkerOptions,
     'maxConcurrentActivityTaskExecutions' | 'maxConcurrentLocalActivityExecutions' |
     'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>>;
+  /**
+   * Run as a version of this Worker Deployment, every workflow pinned to the version it started on.
+   * The build id defaults to defaultBuildId() of the workflow code. Absent: an unversioned worker.
+   */
+  readonly deployment?: { readonly name: string; readonly buildId?: string };
+}
+
+/**
+ * The package version and a hash of the workflow bundle: any change of workflow code (or of what
+ * it imports) is a new build id, while activity-only changes keep it.
+ */
+export function defaultBuildId(workflowCode: string): string {
+  return `${packageVersion}-${createHash('sha256').update(workflowCode).digest('hex').slice(0, 12)}`;
 }
 
 const MB = 1024 * 1024;
@@ -32,9 +54,18 @@ export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics(
   return Math.max(100, Math.floor((heapLimitBytes / MB - 64) / 0.128));
 }
 
-export async function createWorker(options: VibflowWorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const { connection, namespace } = await connectWorker(options);
+/** The workflow code the worker runs, so that its hash can name the version. */
+async function workflowCode(bundlePath: string | undefined): Promise<string> {
+  return bundlePath ? readFile(bundlePath, 'utf8') : bundleWorkflows();
+}
+
+export async function createWorker(options: VibflowWorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection; version?: WorkerVersion }> {
   const bundlePath = options.workflowBundlePath ?? process.env.VIBFLOW_WORKFLOW_BUNDLE;
+  const code = options.deployment ? await workflowCode(bundlePath) : undefined;
+  const version = options.deployment && code !== undefined
+    ? { deployment: options.deployment.name, buildId: options.deployment.buildId ?? defaultBuildId(code) }
+    : undefined;
+  const { connection, namespace } = await connectWorker(options);
   const worker = await Worker.create({
     connection,
     namespace,
@@ -44,13 +75,22 @@ export async function createWorker(options: VibflowWorkerOptions = {}): Promise<
     // it: the main term in crash recovery time (SDK default 10 s).
     stickyQueueScheduleToStartTimeout: '3s',
     maxCachedWorkflows: defaultMaxCachedWorkflows(),
-    ...(bundlePath
-      ? { workflowBundle: { codePath: bundlePath } }
+    ...(code !== undefined ? { workflowBundle: { code } }
+      : bundlePath ? { workflowBundle: { codePath: bundlePath } }
       : { workflowsPath: WORKFLOWS_PATH }),
+    // Pinned: a rollout, remediation or install runs to its end on the code it started on; its
+    // children and its continue-as-new runs inherit that version (Worker Versioning).
+    ...(version ? {
+      workerDeploymentOptions: {
+        version: { deploymentName: version.deployment, buildId: version.buildId },
+        useWorkerVersioning: true,
+        defaultVersioningBehavior: 'PINNED',
+      },
+    } as const : {}),
     ...options.tuning,
   }).catch(async (err: unknown) => {
     await connection.close();
     throw err;
   });
-  return { worker, connection };
+  return { worker, connection, ...(version ? { version } : {}) };
 }

@@ -40,6 +40,8 @@ export const COMMAND_EXITS: Readonly<Record<string, CommandExits>> = {
   'schedule trigger': SCHEDULE,
   'schedule delete': SCHEDULE,
   worker: { failed: 'the worker stopped with an error', temporal: true },
+  'deployment status': { temporal: true },
+  'deployment set-current': { failed: 'the server refused the change (e.g. the deployment changed meanwhile: read it again)', temporal: true },
   demo: { failed: 'the host was not remediated, or something the demo starts did not start', temporal: false },
   simulator: SERVER,
   'dev-server': SERVER,

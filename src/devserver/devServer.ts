@@ -104,6 +104,17 @@ async function startDownloadedDevServer(options: DevServerOptions, log: (line: s
   };
 }
 
+/**
+ * Worker Versioning: the server checks whether a version that stopped being current still has
+ * pinned executions after this grace period and then at this interval (3 minutes each by
+ * default, for visibility stores that lag; SQLite's does not), so `vibflow deployment status`
+ * shows an old version drained seconds after its last rollout ended.
+ */
+const DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
+  'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '3s',
+  'matching.wv.VersionDrainageStatusRefreshInterval': '2s',
+};
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cli = resolveTemporalCli(log);
@@ -120,6 +131,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     args.push('--db-filename', options.dbFile);
   }
   for (const attribute of VIBFLOW_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${attribute.name}=${attribute.type}`);
+  for (const [key, value] of Object.entries(DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -45,7 +45,10 @@ function readyRecord(output: string): Record<string, unknown> {
 export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const address = options.address ?? process.env.VIBFLOW_TEST_TEMPORAL_ADDRESS;
   if (address === undefined) throw new Error('no Temporal address: run integration tests through jest (global setup)');
-  const args = [options.bin ?? BIN, 'worker', ...(address ? ['--address', address] : []), '--task-queue', options.taskQueue, ...(options.args ?? [])];
+  // A deployment of the test's own (unless it names one), as every test file has its own task queue
+  // and some run another build of the workflow code.
+  const deployment = options.args?.includes('--deployment') ? [] : ['--deployment', `test-${options.taskQueue}`];
+  const args = [options.bin ?? BIN, 'worker', ...(address ? ['--address', address] : []), '--task-queue', options.taskQueue, ...deployment, ...(options.args ?? [])];
   const child: ChildProcess = spawn(process.execPath, args, {
     env: { ...process.env, VIBFLOW_WORKFLOW_BUNDLE: options.bundlePath ?? process.env.VIBFLOW_TEST_WORKFLOW_BUNDLE, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import { registerCancel } from './cancel';
 import { registerCluster } from './cluster';
 import { registerCompliance } from './compliance';
 import { registerDemo } from './demo';
+import { registerDeployment } from './deployment';
 import { registerDevServer } from './devServer';
 import { registerHosts } from './hosts';
 import { registerInstall } from './install';
@@ -16,6 +17,7 @@ import { registerWorker } from './worker';
 /** Each command lives in its own module; this is the one place that lists them. */
 export function registerCommands(program: Command): void {
   registerWorker(program);
+  registerDeployment(program);
   registerInstall(program);
   registerStatus(program);
   registerCancel(program);

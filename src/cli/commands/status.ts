@@ -4,6 +4,7 @@ import { installResult, type InstallHandle } from '../../api/installs';
 import { answeredQuery, findWork } from '../../api/lookup';
 import { remediationState, type RemediationHandle } from '../../api/remediations';
 import { reportableId, rolloutState, type RolloutHandle } from '../../api/rollouts';
+import { missingVersionWorker } from '../../api/versions';
 import { installProgressQuery } from '../../workflows/installVib';
 import type { InstallProgress, InstallResult } from '../../workflows/installResult';
 import { outcomeLabel, stepLabel } from '../../workflows/remediationResult';
@@ -24,7 +25,7 @@ async function installStatus(handle: InstallHandle, description: WorkflowExecuti
   if (json) return JSON.stringify({ workflowId: handle.workflowId, kind: 'install', status: description.status.name, ...state }, null, 2);
   const head = `${handle.workflowId}: ${description.status.name}`;
   // No answer to the query: no worker has the install (yet), so nothing is known beyond its status.
-  if (!state) return `${head}\n   no progress yet: no worker answered; is one running on task queue "${description.taskQueue}"?`;
+  if (!state) return `${head}\n   no progress yet: ${await missingVersionWorker(handle.client, description) ?? `no worker answered; is one running on task queue "${description.taskQueue}"?`}`;
   return [
     head,
     `   host: ${state.host}   bundle: ${state.bundleUri}`,
@@ -37,6 +38,9 @@ async function installStatus(handle: InstallHandle, description: WorkflowExecuti
 }
 
 async function rolloutStatus(handle: RolloutHandle, description: WorkflowExecutionDescription, json: boolean): Promise<string> {
+  // Pinned to a version no worker of which runs: its progress cannot be read, and that is why it waits.
+  const missing = await missingVersionWorker(handle.client, description);
+  if (missing) throw new Error(`rollout ${reportableId(handle.workflowId)} is running, but ${missing}`);
   const state = await rolloutState(handle);
   if (json) return JSON.stringify({ workflowId: handle.workflowId, kind: 'rollout', status: description.status.name, ...state }, null, 2);
   const failed = state.rows.filter((r) => r.state === 'failed');
@@ -61,7 +65,7 @@ async function remediationStatus(handle: RemediationHandle, description: Workflo
   }
   const head = `${handle.workflowId}: ${description.status.name}`;
   if (state.kind === 'failed') return `${head}\n   failed (${state.failure.category}): ${state.failure.message}`;
-  if (state.kind === 'running' && !state.progress) return `${head}\n   no progress yet: no worker answered; is one running on task queue "${description.taskQueue}"?`;
+  if (state.kind === 'running' && !state.progress) return `${head}\n   no progress yet: ${await missingVersionWorker(handle.client, description) ?? `no worker answered; is one running on task queue "${description.taskQueue}"?`}`;
   const p = state.kind === 'running' ? state.progress! : state.result;
   const lines = [head, `   host: ${p.host}${p.cluster ? ` (cluster ${p.cluster})` : ''}   bundle: ${p.bundleUri}`];
   if (state.kind === 'running') {
