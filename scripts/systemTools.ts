@@ -7,11 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { executable, onPath } from '../src/devserver/goTool';
+import { pipInstall, VENV, VENV_PYTHON } from '../src/devserver/projectVenv';
 
-const ROOT = path.resolve(__dirname, '..');
-export const VENV = path.join(ROOT, '.vibflow', 'venv');
-/** The Python the interop tests and the pywbem benchmark run. */
-export const VENV_PYTHON = path.join(VENV, 'bin', 'python');
+export { VENV, VENV_PYTHON };
 
 export interface SystemTool {
   /** What the tests use it for, in the messages. */
@@ -70,6 +68,5 @@ export function aptGetInstall(packages: readonly string[]): boolean {
 
 /** The project venv with pywbem; false when it cannot be made (e.g. no package index reachable). */
 export function installPywbem(): boolean {
-  if (!executable(VENV_PYTHON) && !runs('python3', ['-m', 'venv', VENV])) return false;
-  return spawnSync(VENV_PYTHON, ['-m', 'pip', 'install', '-q', 'pywbem'], { stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
+  return pipInstall(['pywbem']);
 }
