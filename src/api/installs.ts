@@ -15,8 +15,8 @@ import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } f
 import { installWorkflowId } from '../shared/ids';
 import { VIBFLOW_HOST } from '../shared/searchAttributes';
 import { parseInstallInput, type InstallVibInput } from '../workflows/installInput';
-import { RESULT_MEMO, type InstallProgress, type InstallResult } from '../workflows/installResult';
-import { installProgressQuery, installVib } from '../workflows/installVib';
+import { PROGRESS_MEMO, RESULT_MEMO, type InstallProgress, type InstallResult } from '../workflows/installResult';
+import { installVib } from '../workflows/installVib';
 
 export type InstallHandle = WorkflowHandle<typeof installVib>;
 
@@ -99,33 +99,32 @@ export async function installResult(handle: InstallHandle): Promise<InstallResul
   return followInstall(handle, () => undefined);
 }
 
-/** Follows an install until it ends, reporting progress (from the `progress` query) as it moves. */
+/**
+ * Follows an install until it ends, reporting progress as it moves. The progress comes from the
+ * install's progress memo, read with describe(): the server answers that alone, so following an
+ * install never sends the worker a query, and no query can race the install's timers (a query that
+ * arrives as a timer fires can cost the install a workflow task timeout, 10 s). An install started
+ * by older code, which writes no progress memo, is followed to its end without progress reports.
+ */
 export async function followInstall(
   handle: InstallHandle,
   onProgress: (progress: InstallProgress) => void,
   everyMs = 1000,
 ): Promise<InstallResult> {
   let lastSeen: InstallProgress | undefined;
+  let lastShown = '';
   let settled = false;
-  // A query still in flight when the install ends is cancelled, not left to retry on its own.
-  // One controller per query: each call adds a listener to its signal, one shared signal would
-  // collect a listener per poll for as long as the install runs.
-  let inFlight: AbortController | undefined;
   const ended = handle.result().then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );
-  void ended.then(() => {
-    settled = true;
-    inFlight?.abort();
-  });
+  void ended.then(() => (settled = true));
   while (!settled) {
-    inFlight = new AbortController();
-    // Raced with the end: a query waits for a worker, and an install that ended needs none to report.
-    const query = handle.client.withAbortSignal(inFlight.signal, () => handle.query(installProgressQuery)).catch(() => undefined);
-    const seen = await Promise.race([query, ended.then(() => undefined)]);
-    if (seen && !settled) {
+    const seen = await handle.describe().then((d) => d.memo?.[PROGRESS_MEMO] as InstallProgress | undefined, () => undefined);
+    const shown = seen ? JSON.stringify(seen) : '';
+    if (seen && shown !== lastShown && !settled) {
       lastSeen = seen;
+      lastShown = shown;
       onProgress(seen);
     }
     if (!settled) await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, everyMs).unref())]);

@@ -53,6 +53,14 @@ export interface InstallResult extends InstallProgress {
 /** The memo key a cancelled install keeps its result under (a cancelled workflow returns none). */
 export const RESULT_MEMO = 'vibflowResult';
 
+/**
+ * The memo key an install keeps its latest progress under, updated whenever what a watcher shows
+ * changes (phase, percent, job status, an unreachable host's attempts). Watchers read it with
+ * DescribeWorkflowExecution, which the server answers alone: no query reaches the worker, so none
+ * can race the install's timers.
+ */
+export const PROGRESS_MEMO = 'vibflowProgress';
+
 /** Failure type of a workflow started with input that does not validate (nothing was done). */
 export const INVALID_INPUT_TYPE = 'InvalidInput';
 

@@ -16,6 +16,7 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -36,6 +37,7 @@ import { HostUnreachable, untilReachable, type UnreachableState } from './reacha
 import type { InstallPlan, InstallState, InstallVibInput } from './installInput';
 import {
   INSTALL_FAILURE_TYPE,
+  PROGRESS_MEMO,
   RESULT_MEMO,
   SUCCESSFUL_OUTCOMES,
   progressMarkdown,
@@ -136,12 +138,15 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
     ...(unreachable ? { unreachable } : {}),
   });
   setHandler(installProgressQuery, () => progress());
+  // Installs started by older code neither have nor write the memo (replay-safe).
+  const showProgress = progressPublisher(progress, patched('progress-memo'));
+  showProgress();
   const plan = await validated(checkInstallInput(request));
 
   const enterPhase = (next: InstallPhase) => {
     phase = next;
     upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: next }]);
-    setCurrentDetails(progressMarkdown(progress()));
+    showProgress();
   };
   upsertSearchAttributes([
     { key: VIBFLOW_HOST, value: plan.host.name },
@@ -179,7 +184,7 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
     if (!state) {
       state = await prepareAndStart(plan, startedAtMs, enterPhase, (attempt) => {
         unreachable = attempt;
-        setCurrentDetails(progressMarkdown(progress()));
+        showProgress();
       });
     }
     if (phase !== 'installing') enterPhase('installing');
@@ -200,7 +205,7 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
       }
       const changed: boolean = reading.job.percent !== state.lastJob?.percent || reading.job.jobStatus !== state.lastJob?.jobStatus;
       state = { ...state, lastJob: reading.job, polls: state.polls + 1, lastChangeAtMs: changed ? now() : state.lastChangeAtMs };
-      setCurrentDetails(progressMarkdown(progress()));
+      showProgress();
 
       if (reading.job.phase === 'succeeded') {
         const changes = reading.softwareAfter ? diffSoftware(state.softwareBefore, reading.softwareAfter) : await changesSince(plan, state);
@@ -242,6 +247,24 @@ export async function installVib(input: InstallVibInput): Promise<InstallResult>
       details: [result],
     });
   }
+}
+
+/**
+ * Shows the install's progress: in the UI's current details at every step, and in the progress
+ * memo whenever what a watcher sees changed (the memo is one history event per change, so an
+ * unchanged poll writes none).
+ */
+function progressPublisher(progress: () => InstallProgress, withMemo: boolean): () => void {
+  let lastShown = '';
+  return () => {
+    const now = progress();
+    setCurrentDetails(progressMarkdown(now));
+    if (!withMemo) return;
+    const shown = JSON.stringify([now.phase, now.percent, now.jobStatus, now.jobState, now.jobId ?? null, now.unreachable?.attempts ?? 0, now.runs]);
+    if (shown === lastShown) return;
+    lastShown = shown;
+    upsertMemo({ [PROGRESS_MEMO]: now });
+  };
 }
 
 async function prepareAndStart(

@@ -2,13 +2,14 @@
  * installVib end to end: real Temporal dev server, real simulator over HTTPS with pinned
  * thumbprints, a real worker. Install times and poll intervals are short to keep CI fast.
  */
-import { WorkflowFailedError } from '@temporalio/client';
-import { installResult, startInstall } from '../../src/api/installs';
+import { writeFile } from 'node:fs/promises';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { followInstall, installResult, startInstall } from '../../src/api/installs';
 import type { HostTarget } from '../../src/esxi/model';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { installProgressQuery } from '../../src/workflows/installVib';
 import type { InstallVibInput } from '../../src/workflows/installInput';
-import { writeFile } from 'node:fs/promises';
+import { PROGRESS_MEMO, type InstallProgress } from '../../src/workflows/installResult';
 import { datastoreFile, placeBundle } from '../support/bundles';
 import { startTestWorker, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
@@ -93,6 +94,34 @@ describe('installVib', () => {
     expect(result.polls).toBeGreaterThanOrEqual(3);
     expect([...seen].some((s) => s.startsWith('10% Scanning URI for installable packages'))).toBe(true);
     expect(simulator.stats().hosts['esx-001'].installFromUri).toBe(1);
+  });
+
+  it('is followed as install --wait does from its progress memo: no query reaches the worker, the stages show as they come', async () => {
+    // A client that counts the queries it sends: following an install must send none, since a
+    // query that meets a firing timer can cost the install a workflow task timeout.
+    let queries = 0;
+    const client = new Client({
+      connection: (await testClient()).connection,
+      interceptors: { workflow: [{ query: (queryInput, next) => ((queries += 1), next(queryInput)) }] },
+    });
+    simulator.setInstallSeconds(5);
+    const bundleUri = await placeBundle(simulator, 'file:///vmfs/volumes/datastore1/watched-1.0.0.zip', [{ name: 'watched', version: '1.0.0' }]);
+    const handle = await startInstall(client, input('esx-001', { bundleUri }), taskQueue);
+    const seen: InstallProgress[] = [];
+    const result = await followInstall(handle, (progress) => seen.push(progress), 100);
+    simulator.setInstallSeconds(2);
+
+    expect(result.outcome).toBe('succeeded-reboot-required');
+    expect(queries).toBe(0);
+    const midway = seen.filter((p) => p.phase === 'installing' && p.percent > 0 && p.percent < 100);
+    expect(midway.length).toBeGreaterThanOrEqual(2);
+    expect(seen.map((p) => p.polls)).toEqual([...seen.map((p) => p.polls)].sort((a, b) => a - b));
+    const memo = (await handle.describe()).memo?.[PROGRESS_MEMO] as InstallProgress;
+    expect(memo).toMatchObject({ host: 'esx-001', phase: 'installing', percent: 100 });
+    // One memo update per change a watcher can see, never more than one per poll.
+    const updates = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowPropertiesModifiedEventAttributes).length;
+    expect(updates).toBeGreaterThanOrEqual(midway.length);
+    expect(updates).toBeLessThanOrEqual(result.polls + 3);
   });
 
   it('delivers a bundle URI with & < > " \' ]]> and non-ASCII to the host byte for byte', async () => {
