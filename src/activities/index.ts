@@ -9,3 +9,5 @@ export { checkInstallInput, checkRolloutInput, checkRemediationInput } from './v
 export type { CheckRolloutInput } from './validation';
 export { deliverNotice } from './notify';
 export type { DeliverNoticeInput, DeliveryReceipt } from './notify';
+export { readStagingBundle, planStaging, stageBundleCopy, removeStagedCopies } from './staging';
+export type { PlanStagingInput, StagingPlanResult, StageCopyInput, RemoveStagedInput } from './staging';

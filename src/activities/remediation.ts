@@ -226,14 +226,14 @@ async function bundleFacts(input: PrecheckInput, managed: NonNullable<PrecheckIn
     const datastores = await vcenter.listDatastores();
     const copy = copyForHost(managed.hostRef, staged.copies, datastores) ?? null;
     let copySizeBytes: number | null = null;
-    if (copy) {
+    if (copy && !staged.planned) {
       const ds = datastores.find((d) => d.name === copy.datastore);
       const name = path.posix.basename(copy.path);
       const files = ds ? await vcenter.searchDatastore(ds, path.posix.dirname(copy.path), name) : [];
       copySizeBytes = files.find((f) => f.datastorePath.endsWith(`/${name}`))?.sizeBytes ?? null;
     }
     const acceptance = await vcenter.hostAcceptanceLevel(hostRef(target));
-    return { copies: staged.copies, copy, copySizeBytes, acceptance, vibs: staged.vibs };
+    return { copies: staged.copies, copy, copySizeBytes, acceptance, vibs: staged.vibs, ...(staged.planned ? { planned: true } : {}) };
   });
 }
 

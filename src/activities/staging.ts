@@ -15,7 +15,7 @@ import type { FleetHost } from '../inventory/fleetPages';
 import type { VcentersHostSource } from '../inventory/vcenterHosts';
 import { BundleSourceError, localBundle, sourceFileName, sourceLabel } from '../staging/bundleSource';
 import type { BundleFacts, BundleSource, StagedCopy, StagedCopyResult, StagingCopyProgress } from '../staging/model';
-import { STAGING_FOLDER, stagedPath, stagedUri } from '../staging/model';
+import { STAGING_FOLDER, STAGING_PROGRESS_SIGNAL, stagedPath, stagedUri } from '../staging/model';
 import { chooseDatastores } from '../staging/plan';
 import { stageCopy, StagedCopyError } from '../staging/stagedCopy';
 import { VsphereError, type VsphereClient } from '../vsphere';
@@ -24,9 +24,6 @@ import { INVALID_INPUT_TYPE } from '../workflows/installResult';
 import { withCimClient } from './connections';
 import { selectedVcenterHosts, type UnreadableVcenter } from './fleet';
 import { vcenterSession } from './vcenterSessions';
-
-/** The signal a staging rollout takes upload progress on. */
-export const STAGING_PROGRESS_SIGNAL = 'stagingProgress';
 
 const WORKER = `${os.hostname()} (pid ${process.pid})`;
 

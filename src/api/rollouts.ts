@@ -2,6 +2,7 @@
 import { WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { rolloutWorkflowId } from '../shared/ids';
+import { sourceLabel } from '../staging/bundleSource';
 import { VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
 import { answeredQuery, findWork } from './lookup';
 import { failureInWords } from './workflowFailure';
@@ -38,7 +39,7 @@ export function fleetText(plan: RolloutPlan): string {
 
 /** "Rollout", "Remediation", "Dry run" or "Compliance check": what starting it will do. */
 export function rolloutKind(plan: RolloutPlan): string {
-  if (plan.dryRun) return plan.install.bundleUri === undefined ? 'Compliance check' : 'Dry run';
+  if (plan.dryRun) return plan.install.bundleUri === undefined && plan.bundle === undefined ? 'Compliance check' : 'Dry run';
   return plan.remediation ? 'Remediation' : 'Rollout';
 }
 
@@ -55,14 +56,20 @@ export function rolloutStartOptions(input: FleetRolloutInput) {
     workflowId: rolloutWorkflowId(plan.rolloutId),
     args: [input] as [FleetRolloutInput],
     typedSearchAttributes: [{ key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId }],
-    staticSummary: `${rolloutKind(plan)} ${plan.rolloutId}: ${input.bundleUri ?? (input.vibs as { name: string }[] | undefined)?.map((v) => v.name).join(', ') ?? ''} on ${fleetText(plan)}`,
+    staticSummary: `${rolloutKind(plan)} ${plan.rolloutId}: ${input.bundleUri ?? bundleText(plan) ?? (input.vibs as { name: string }[] | undefined)?.map((v) => v.name).join(', ') ?? ''} on ${fleetText(plan)}`,
     staticDetails:
       `max concurrency ${plan.maxConcurrency}, failure budget ${plan.maxFailures}` +
       (plan.canary.length ? `, canary ${plan.canary.join(', ')}` : '') +
       (plan.approveAfterCanary ? ', approval after canary' : '') +
       (plan.window ? `, no start after ${new Date(plan.window.startsUntil).toISOString()}` : '') +
-      (plan.remediation ? `, reboot ${plan.remediation.reboot}, ${plan.maxPerCluster} per cluster` : ''),
+      (plan.remediation ? `, reboot ${plan.remediation.reboot}, ${plan.maxPerCluster} per cluster` : '') +
+      (plan.bundle ? `, bundle staged from ${bundleText(plan)} (sha256 ${plan.bundle.sha256.slice(0, 12)})${plan.datastore ? ` on ${plan.datastore}` : ''}${plan.keepStaged ? ', copies kept' : ''}` : ''),
   };
+}
+
+/** A staged bundle's source as shown: its path, or a URL without its user or query. */
+function bundleText(plan: RolloutPlan): string | undefined {
+  return plan.bundle ? sourceLabel(plan.bundle.source) : undefined;
 }
 
 /** The rollout id is taken: by a running rollout, or (unless reuse was asked for) by one that ended. */

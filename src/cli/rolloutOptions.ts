@@ -3,7 +3,9 @@
  * and which flag sets which input field (so validation errors name the flag). A new flag goes in
  * all three places: addRolloutOptions, rolloutInputFromFlags and ROLLOUT_FIELDS.
  */
+import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { BundleError, inspectBundle, type BundleInfo } from '../bundle';
 import { loadInventory } from '../inventory/inventory';
 import type { VcentersHostSource } from '../inventory/vcenterHosts';
 import { vibFromText } from '../workflows/remediationInput';
@@ -18,6 +20,9 @@ import { checkVcenterSelection, inventoryOrigin, type VcenterOrigin } from './vc
 export interface RolloutFlags extends InstallSettingFlags, RemediationFlags, NotifyFlags {
   inventory?: string;
   uri?: string;
+  bundle?: string;
+  datastore?: string;
+  keepStaged?: boolean;
   hosts?: string;
   maxConcurrency: string;
   maxFailures: string;
@@ -38,6 +43,11 @@ export const ROLLOUT_FIELDS: FieldFlags = {
   rolloutId: '--id',
   hosts: '--hosts',
   bundleUri: '--uri',
+  bundle: '--bundle',
+  'bundle.source': '--bundle',
+  'bundle.sha256': '--bundle',
+  datastore: '--datastore',
+  keepStaged: '--keep-staged',
   maxConcurrency: '--max-concurrency',
   maxFailures: '--max-failures',
   abortOnBudget: '--abort-on-budget',
@@ -57,7 +67,10 @@ export function addRolloutOptions(command: Command): Command {
     command
       // Checked when used rather than by commander: `rollout pause ID` must not ask for them.
       .option('--inventory <file>', 'inventory of the hosts (required)')
-      .option('--uri <uri>', 'offline bundle on the hosts, e.g. file:///vmfs/volumes/datastore1/bundle.zip (required)')
+      .option('--bundle <file>', 'offline bundle file (zip): read, staged on the hosts\' datastores through vCenter and checked on each host before it is touched')
+      .option('--uri <uri>', 'instead of --bundle: an offline bundle already on the hosts, e.g. file:///vmfs/volumes/datastore1/bundle.zip')
+      .option('--datastore <name>', 'with --bundle: stage on this datastore (else the fewest datastores that reach every host)')
+      .option('--keep-staged', 'with --bundle: leave the staged copies when the rollout ends (vibflow staged --remove removes them)')
       .option('--hosts <names>', 'comma-separated subset of the inventory; every host when not given')
       .option('--max-concurrency <n|p%>', 'hosts installing at once: a number or a share of the hosts', '10%')
       .option('--max-failures <n|p%>', 'failures tolerated before no new host starts', '0')
@@ -77,9 +90,13 @@ const countOrPercent = (text: string) => (/^\d+$/.test(text) ? Number(text) : te
 
 /** The rollout's input from its flags; reads the inventory. Validation of the whole is the caller's (validateFlags). */
 export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: string): Promise<FleetRolloutInput> {
-  const missing = [...(flags.inventory ? [] : ['--inventory']), ...(flags.uri ? [] : ['--uri'])];
+  const missing = [...(flags.inventory ? [] : ['--inventory']), ...(flags.uri || flags.bundle ? [] : ['--bundle FILE (or --uri)'])];
   if (missing.length) throw new UsageError(`${missing.join(' and ')}: Required to start a rollout`);
+  if (flags.uri && flags.bundle) throw new UsageError('--bundle and --uri: give one (--bundle stages the file, --uri names a bundle already on the datastores)');
+  if ((flags.datastore || flags.keepStaged) && !flags.bundle) throw new UsageError(`${flags.datastore ? '--datastore' : '--keep-staged'}: only with --bundle FILE (a bundle vibflow stages)`);
   const source = await hostSourceFromFlags({ ...flags, inventory: flags.inventory as string });
+  const bundle = flags.bundle ? await bundleFromFlags(flags.bundle, flags.vib ?? []) : undefined;
+  if (bundle && !source.fromVcenters) throw new UsageError('--bundle: staging goes through vCenter; the inventory must name a vCenter (or give --uri)');
   const canary = flags.canary?.split(',').map((size) => {
     if (!/^\d+$/.test(size.trim())) throw new UsageError(`--canary: "${size}" is not a batch size; write e.g. 1,5`);
     return Number(size);
@@ -92,11 +109,13 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
   if (flags.order && source.fromVcenters) throw new UsageError('--order: hosts read from vCenter come in cluster and name order');
   // A rollout installs a bundle in a version: "any version" is for `vibflow compliance` only.
   const unversioned = (flags.vib ?? []).filter((text) => !vibFromText(text).version);
-  if (unversioned.length) throw new UsageError(`--vib ${unversioned.join(', ')}: give the version the bundle brings, NAME=VERSION (e.g. ${vibFromText(unversioned[0]).name || 'drv'}=2.0); any version is only for vibflow compliance`);
+  if (unversioned.length && !bundle) throw new UsageError(`--vib ${unversioned.join(', ')}: give the version the bundle brings, NAME=VERSION (e.g. ${vibFromText(unversioned[0]).name || 'drv'}=2.0); any version is only for vibflow compliance`);
   return {
     rolloutId,
     ...source,
-    bundleUri: flags.uri,
+    ...(bundle ? { bundle: bundle.source } : { bundleUri: flags.uri }),
+    ...(flags.datastore ? { datastore: flags.datastore } : {}),
+    ...(flags.keepStaged ? { keepStaged: true } : {}),
     ...installSettingsFromFlags(flags),
     ...remediationInputFromFlags(flags),
     maxConcurrency: countOrPercent(flags.maxConcurrency),
@@ -109,6 +128,31 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
     ...(flags.order ? { order: flags.order } : {}),
     ...notifyInputFromFlags(flags),
   };
+}
+
+/**
+ * A local bundle file as the rollout's source: read here first (a file that is not an offline
+ * bundle, or a --vib it does not contain, is a usage error before anything starts), then named by
+ * its absolute path and SHA-256 for the workers, which read and check it again.
+ */
+export async function bundleFromFlags(file: string, vibFlags: readonly string[]): Promise<{ source: { source: string; sha256: string }; info: BundleInfo }> {
+  const absolute = path.resolve(file);
+  let info: BundleInfo;
+  try {
+    info = await inspectBundle(absolute);
+  } catch (err) {
+    if (err instanceof BundleError) throw new UsageError(`--bundle: ${err.message}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`--bundle: no file ${absolute}`);
+    throw err;
+  }
+  const has = info.vibs.map((v) => `${v.name} ${v.version}`).join(', ');
+  for (const text of vibFlags) {
+    const vib = vibFromText(text);
+    const found = info.vibs.find((v) => v.name === vib.name);
+    if (!found) throw new UsageError(`--vib ${text}: the bundle ${path.basename(absolute)} does not contain ${vib.name} (it has ${has})`);
+    if (vib.version && vib.version !== found.version) throw new UsageError(`--vib ${text}: the bundle ${path.basename(absolute)} has ${vib.name} ${found.version}, not ${vib.version}`);
+  }
+  return { source: { source: absolute, sha256: info.sha256 }, info };
 }
 
 /**

@@ -3,7 +3,7 @@
  * terminal when there is one), CSV or JSON. CSV and JSON carry every error in full.
  */
 import { outcomeLabel } from '../workflows/remediationResult';
-import type { HostRow, RolloutProgress, RolloutResult, RolloutTotals } from '../workflows/rolloutState';
+import { copyLine, stagingLine, type HostRow, type RolloutProgress, type RolloutResult, type RolloutTotals } from '../workflows/rolloutState';
 import { fit } from './liveBlock';
 
 export const REPORT_FORMATS = ['table', 'csv', 'json'] as const;
@@ -34,7 +34,10 @@ export function stateText(state: RolloutProgress | RolloutResult): string {
 
 /** The two lines under a table, and what `status` says of a rollout. */
 export function rolloutSummary(state: RolloutProgress | RolloutResult): string[] {
+  const staging = state.staging;
+  const uploading = staging?.state === 'uploading' ? staging.copies.filter((c) => c.state !== 'staged' && c.state !== 'reused') : [];
   return [
+    ...(staging ? [stagingLine(staging), ...uploading.slice(0, 5).map((c) => `  ${copyLine(c)}`)] : []),
     `rollout ${state.rolloutId}: ${totalsText(state.totals)}`,
     ...(state.vcenters ?? []).map((v) => `  vCenter ${v.name}: ${v.unreadable ? `not read (${v.unreadable}); ` : ''}${totalsText(v.totals)}`),
     `${isResult(state) ? 'ended' : 'now'}: ${stateText(state)}`,
@@ -71,6 +74,8 @@ const ALL_COLUMNS: readonly Column[] = [
   { name: 'verified', value: (r) => (r.verified === undefined ? '' : r.verified ? 'yes' : r.rebootPending ? 'no (reboot pending)' : 'no'), optional: true },
   { name: 'maintenance mode', value: maintenanceText, optional: true },
   { name: 'vibs', value: vibsText, optional: true },
+  { name: 'datastore', value: (r) => (r.datastore === undefined ? '' : (r.datastore ?? '(none)')), optional: true },
+  { name: 'reboot', value: (r) => (r.rebootPredicted === undefined ? '' : r.rebootPredicted ? 'predicted' : 'no'), optional: true },
   { name: 'error', value: (r) => r.error ?? '' },
 ];
 

@@ -2,7 +2,7 @@
  * A rollout as it moves: on a terminal, a totals line and one bar per installing host, redrawn in
  * place; otherwise a plain line whenever the totals change.
  */
-import type { RolloutProgress } from '../workflows/rolloutState';
+import { copyLine, stagingLine, type RolloutProgress } from '../workflows/rolloutState';
 import { LiveBlock, progressBar } from './liveBlock';
 import type { LiveHost } from './liveHosts';
 import { stateText, totalsText } from './rolloutReport';
@@ -25,7 +25,11 @@ class PlainLines implements RolloutView {
   private last = '';
   constructor(private readonly out: NodeJS.WritableStream) {}
   update(progress: RolloutProgress): void {
-    const line = `[${stateText(progress)}] ${totalsText(progress.totals)}`;
+    // While the bundle is staged, the line follows the uploads (bytes done and rate of each copy).
+    const staging = progress.phase === 'staging' && progress.staging
+      ? ` | ${stagingLine(progress.staging)}${progress.staging.copies.filter((c) => c.state === 'uploading' || c.state === 'verifying').map((c) => `; ${copyLine(c)}`).join('')}`
+      : '';
+    const line = `[${stateText(progress)}] ${totalsText(progress.totals)}${staging}`;
     if (line !== this.last) this.out.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
     this.last = line;
   }
@@ -43,6 +47,8 @@ class LiveBars implements RolloutView {
     const label = (text: string) => text.padEnd(Math.min(16, Math.max(8, ...running.map((r) => r.host.length))));
     this.block.draw([
       `${label('rollout')} ${progressBar((t.hosts - t.pending - t.running) / Math.max(1, t.hosts))} ${totalsText(t)} | ${stateText(progress)}`,
+      ...(progress.staging ? [stagingLine(progress.staging)] : []),
+      ...(progress.phase === 'staging' ? (progress.staging?.copies ?? []).slice(0, MAX_BARS).map((c) => `${label(c.datastore)} ${progressBar(c.sizeBytes ? c.bytesDone / c.sizeBytes : 1)} ${copyLine(c)}`) : []),
       ...(progress.vcenters ?? []).map((v) => `${label(v.name)} ${progressBar((v.totals.hosts - v.totals.pending - v.totals.running) / Math.max(1, v.totals.hosts))} ${v.unreadable ? `not read: ${v.unreadable}` : totalsText(v.totals)}`),
       ...running.slice(0, MAX_BARS).map((row) => {
         const host = live.get(row.host);

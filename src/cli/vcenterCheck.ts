@@ -26,20 +26,25 @@ export class VcenterUnreadable extends Error {
   override readonly name = 'VcenterUnreadable';
 }
 
-/** Every host of the vCenter. A credential that cannot be resolved here, a refused login or a bad TLS setting is bad input (UsageError). */
-export async function readVcenterHosts(vcenter: VcenterTarget, origin: VcenterOrigin): Promise<HostSummary[]> {
+/** A session with the vCenter from the CLI. A credential that cannot be resolved here, a refused login or a bad TLS setting is bad input (UsageError). */
+export async function vcenterLogin(vcenter: VcenterTarget, origin: VcenterOrigin): Promise<VsphereClient> {
   let password: string;
   try {
     password = await resolveCredential(vcenter.credential);
   } catch (err) {
     throw err instanceof CredentialError ? new UsageError(`${origin.credential}: ${err.message}`) : err;
   }
-  const client = await VsphereClient.login({ url: vcenter.url, user: vcenter.user, password, ...(vcenter.tls ? { tls: vcenter.tls } : {}) }).catch((err: unknown) => {
+  return VsphereClient.login({ url: vcenter.url, user: vcenter.user, password, ...(vcenter.tls ? { tls: vcenter.tls } : {}) }).catch((err: unknown) => {
     // A refused login or a bad TLS setting is the user's input; an unreachable vCenter is not.
     if (err instanceof VsphereError && (err.category === 'authentication' || err.category === 'usage' || err.category === 'tls')) throw new UsageError(err.message);
     if (err instanceof VsphereError) throw new VcenterUnreadable(err.message);
     throw err;
   });
+}
+
+/** Every host of the vCenter (errors as for vcenterLogin). */
+export async function readVcenterHosts(vcenter: VcenterTarget, origin: VcenterOrigin): Promise<HostSummary[]> {
+  const client = await vcenterLogin(vcenter, origin);
   try {
     return await client.listHosts();
   } finally {

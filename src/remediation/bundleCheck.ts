@@ -17,6 +17,8 @@ export interface BundleFacts {
   readonly copySizeBytes: number | null;
   readonly acceptance: HostAcceptanceLevel;
   readonly vibs: readonly StagedVib[];
+  /** A dry run's plan: the copy is not there yet, so only whether the host could read it is checked. */
+  readonly planned?: boolean;
 }
 
 export interface BundleVerdict {
@@ -42,6 +44,8 @@ export function bundleVerdict(host: string, facts: BundleFacts): BundleVerdict {
   if (!copy) {
     const where = [...new Set(facts.copies.map((c) => c.datastore))].join(', ') || 'no datastore';
     reasons.push(`${host} cannot read the staged bundle: it mounts none of the datastores it is staged on (${where}), or cannot access them`);
+  } else if (facts.planned) {
+    // A dry run: staging would put the copy there; whether it is there, complete, is checked when the rollout runs.
   } else if (facts.copySizeBytes === null) {
     reasons.push(`the staged copy [${copy.datastore}] ${copy.path} is not there any more (deleted after staging?); stage the bundle again`);
   } else if (facts.copySizeBytes !== copy.sizeBytes) {

@@ -49,6 +49,8 @@ export interface StagedCopy {
 export interface StagedForHost {
   readonly copies: readonly StagedCopy[];
   readonly vibs: readonly StagedVib[];
+  /** A dry run's plan: the copies are where staging would put them, not there yet (their presence is not checked). */
+  readonly planned?: boolean;
 }
 
 /** What staging did to one copy. */
@@ -60,7 +62,8 @@ export interface StagedCopyResult extends StagedCopy {
 
 /** Where staging stands, for the live view, `status` and the UI's current details. */
 export interface StagingProgress {
-  readonly state: 'reading' | 'planning' | 'uploading' | 'staged' | 'not-needed' | 'failed' | 'removed' | 'kept';
+  /** `planned`: a dry run's plan, nothing uploaded. */
+  readonly state: 'reading' | 'planning' | 'uploading' | 'staged' | 'planned' | 'not-needed' | 'failed' | 'removed' | 'kept';
   readonly bundle?: { readonly fileName: string; readonly sizeBytes: number; readonly sha256: string };
   readonly copies: readonly StagingCopyProgress[];
   /** Hosts no copy can reach, with the reason (the first ones; `blockedCount` counts all). */
@@ -91,6 +94,9 @@ export function stagedPath(sha256: string, fileName: string): string {
 export function stagedUri(datastore: string, path: string): string {
   return `file:///vmfs/volumes/${datastore}/${path}`;
 }
+
+/** The signal a staging workflow takes a copy's upload progress on (from the upload activity). */
+export const STAGING_PROGRESS_SIGNAL = 'stagingProgress';
 
 /** The folder every vibflow staged copy lives under. */
 export const STAGING_FOLDER = 'vibflow';

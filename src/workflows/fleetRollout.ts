@@ -46,6 +46,7 @@ import { remediateHost } from './remediateHost';
 import { RolloutNotices } from './rolloutNotices';
 import type { RemediateHostInput } from './remediationInput';
 import type { RemediationResult } from './remediationResult';
+import { Staging, type StagingCarry } from './staging';
 import type { FleetRolloutInput, RolloutPlan } from './rolloutInput';
 import {
   addTotals,
@@ -131,6 +132,8 @@ interface RolloutCarry {
   readonly runs: number;
   /** Once-per-rollout notices already started (with --notify). */
   readonly notified?: string[];
+  /** A rollout that stages its bundle: the bundle's facts and the copies (staged once, removed at the end). */
+  readonly staging?: StagingCarry;
 }
 
 export type FleetRolloutWorkflowInput = FleetRolloutInput & { resume?: RolloutCarry };
@@ -168,7 +171,7 @@ function endedChild<T>(err: unknown): T | undefined {
 }
 
 function remediationRow(result: RemediationResult): Partial<HostRow> {
-  const failedOrSkipped = result.outcome === 'failed' || result.outcome === 'skipped' || result.outcome === 'cancelled';
+  const failedOrSkipped = result.outcome === 'failed' || result.outcome === 'blocked' || result.outcome === 'skipped' || result.outcome === 'cancelled';
   return {
     outcome: result.outcome,
     step: result.step,
@@ -185,6 +188,7 @@ function remediationRow(result: RemediationResult): Partial<HostRow> {
     verified: result.verified,
     vibs: result.vibs,
     ...(result.install ? { percent: result.install.percent, jobStatus: result.install.jobStatus } : {}),
+    ...(result.datastore ? { datastore: result.datastore, rebootPredicted: result.rebootPredicted } : {}),
     ...(result.reason && failedOrSkipped ? { error: result.reason } : {}),
   };
 }
@@ -231,6 +235,8 @@ class Rollout {
   limits = { maxConcurrency: 1, maxFailures: 0 };
   /** Set when the rollout notifies webhooks (rolloutNotices.ts); each call below is one change of state. */
   notices: RolloutNotices | undefined;
+  /** Set when the rollout stages its bundle. */
+  readonly staging: Staging | undefined;
 
   constructor(readonly input: FleetRolloutWorkflowInput) {
     const { resume, ...request } = input;
@@ -243,6 +249,11 @@ class Rollout {
     this.paused = resume?.paused ?? false;
     this.runs = (resume?.runs ?? 0) + 1;
     this.paging = resume?.paging;
+    // Upload progress changes only the staging lines: said in the current details at once.
+    this.staging = request.bundle !== undefined ? new Staging(resume?.staging, () => {
+      this.wake();
+      setCurrentDetails(rolloutMarkdown(this.progress()));
+    }) : undefined;
   }
 
   get rolloutId(): string {
@@ -279,7 +290,11 @@ class Rollout {
   progress(): RolloutProgress {
     const current = [...this.rows.values()];
     const work = this.request.dryRun ? 'check' : this.request.remediate !== undefined ? 'remediation' : 'install';
-    const base = { rolloutId: this.rolloutId, work, phase: this.phase, paused: this.paused, runs: this.runs, ...(this.severalVcenters ? { vcenters: this.vcenterTotals(current) } : {}) } as const;
+    const base = {
+      rolloutId: this.rolloutId, work, phase: this.phase, paused: this.paused, runs: this.runs,
+      ...(this.severalVcenters ? { vcenters: this.vcenterTotals(current) } : {}),
+      ...(this.staging ? { staging: this.staging.progress } : {}),
+    } as const;
     if (!this.paging) return { ...base, totals: totalsOf(current), rows: current };
     // Hosts the source has not handed out yet are pending, or skipped once the rollout has ended.
     const seen = addTotals(this.paging.finished, totalsOf(current));
@@ -318,6 +333,7 @@ class Rollout {
   /** Queries and steering, registered before the first await so that nothing sent early is lost. */
   registerHandlers(): void {
     setHandler(rolloutProgressQuery, () => this.progress());
+    this.staging?.registerHandlers();
     const refuseWhenDone = () => {
       if (this.done) throw new Error('the rollout has ended');
     };
@@ -371,12 +387,38 @@ class Rollout {
       await this.loadPage(Math.min(plan.pageSize, LOAD_CHUNK));
     }
     this.limits = resolveLimits(plan, this.paging?.total ?? this.rows.size);
+    await this.stage();
     this.phase = plan.dryRun ? 'rolling' : this.canaryBatch < plan.canary.length ? 'canary' : 'rolling';
     upsertSearchAttributes([
       { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId },
       { key: VIBFLOW_PHASE, value: this.phase },
     ]);
     return plan;
+  }
+
+  /** The bundle read, checked and staged on the hosts' datastores (a dry run: only planned), before any host starts. */
+  private async stage(): Promise<void> {
+    const plan = this.plan as RolloutPlan;
+    const source = plan.source;
+    if (!this.staging || !plan.bundle || this.staging.done || !source || !('vcenters' in source)) return;
+    this.setPhase('staging');
+    setCurrentDetails(rolloutMarkdown(this.progress()));
+    await this.staging.run({
+      source: source.vcenters,
+      unreadable: this.paging?.unreadable ?? [],
+      bundle: plan.bundle,
+      ...(plan.datastore ? { datastore: plan.datastore } : {}),
+      vibs: plan.vibs,
+      upload: !plan.dryRun,
+      workflowId: workflowInfo().workflowId,
+    });
+  }
+
+  /** The staged copies removed when the rollout ends (kept with keepStaged); a failure to remove is said, not fatal. */
+  async removeStaged(): Promise<void> {
+    const source = this.plan?.source;
+    if (!this.staging || !source || !('vcenters' in source)) return;
+    await CancellationScope.nonCancellable(() => (this.staging as Staging).end(source.vcenters, this.plan?.keepStaged ?? false));
   }
 
   private addHosts(page: Pick<FleetPage, 'hosts' | 'skipped'>): void {
@@ -422,17 +464,19 @@ class Rollout {
       typedSearchAttributes: [{ key: VIBFLOW_HOST, value: name }, { key: VIBFLOW_ROLLOUT_ID, value: plan.rolloutId }],
     };
     if (this.remediating && vcenter) {
+      const staged = this.staging?.forHost(vcenter.name);
       const remediation: RemediateHostInput = {
         ...install,
         managed: { vcenter: vcenter.vcenter, hostRef: fleetHost.hostRef, cluster: fleetHost.cluster },
-        vibs: [...plan.vibs],
+        vibs: staged ? this.stagedVibs() : [...plan.vibs],
         policy: this.request.remediate as RemediateHostInput['policy'],
+        ...(staged ? { staged } : {}),
       };
       try {
         const result = await this.children.run(() => executeChild(remediateHost, {
           ...common,
           args: [remediation],
-          staticSummary: `Remediate ${name} with ${install.bundleUri} (rollout ${plan.rolloutId}, attempt ${attempt})`,
+          staticSummary: `Remediate ${name} with ${this.bundleName()} (rollout ${plan.rolloutId}, attempt ${attempt})`,
         }));
         return { ...base, state: result.outcome === 'skipped' ? 'skipped' : 'succeeded', ...remediationRow(result) };
       } catch (err) {
@@ -455,6 +499,19 @@ class Rollout {
     }
   }
 
+  /** The VIBs a host must have after a staged install: those declared (narrowing), else all of the bundle's. */
+  private stagedVibs(): { name: string; version: string }[] {
+    const bundleVibs = this.staging?.facts?.vibs ?? [];
+    const declared = (this.plan as RolloutPlan).vibs;
+    const chosen = declared.length ? bundleVibs.filter((v) => declared.some((d) => d.name === v.name)) : bundleVibs;
+    return chosen.map((v) => ({ name: v.name, version: v.version }));
+  }
+
+  /** The bundle in words: the staged file's name, or the URI given. */
+  private bundleName(): string {
+    return this.staging?.facts?.fileName ?? String((this.plan as RolloutPlan).install.bundleUri ?? 'the bundle');
+  }
+
   /** A dry run: the pre-check only, on every host; nothing changes. */
   private async checkHost(name: string): Promise<HostRow> {
     const plan = this.plan as RolloutPlan;
@@ -466,8 +523,9 @@ class Rollout {
         host: fleetHost.target,
         ...(vcenter ? { managed: { vcenter: vcenter.vcenter, hostRef: fleetHost.hostRef } } : {}),
         ...(typeof plan.install.bundleUri === 'string' ? { bundleUri: plan.install.bundleUri } : {}),
-        vibs: [...plan.vibs],
+        vibs: this.staging && vcenter ? this.stagedVibs() : [...plan.vibs],
         rebootAlways: plan.remediation?.reboot === 'always',
+        ...(this.staging && vcenter ? { staged: this.staging.forHost(vcenter.name) } : {}),
       }), { sinceMs: Date.now(), timeoutMs: 30_000, onAttempt: () => undefined });
       const verdict = VERDICTS[report.verdict];
       return {
@@ -476,6 +534,7 @@ class Rollout {
         outcome: verdict,
         vibs: report.vibs,
         ...(verdict === 'reboot-pending' ? { rebootPending: true } : {}),
+        ...(report.staged ? { datastore: report.staged.datastore, rebootPredicted: report.staged.rebootPredicted } : {}),
         ...(report.state?.inMaintenanceMode ? { inMaintenanceMode: true, maintenanceNote: `${name} is in maintenance mode now (before any remediation)` } : {}),
         ...(report.reasons.length ? { error: report.reasons.join('; ') } : {}),
       };
@@ -568,6 +627,7 @@ class Rollout {
       windowStartMs: this.startMs,
       runs: this.runs,
       ...(this.notices ? { notified: this.notices.toldEvents() } : {}),
+      ...(this.staging ? { staging: this.staging.carry() } : {}),
     };
   }
 
@@ -694,8 +754,11 @@ export async function fleetRollout(input: FleetRolloutWorkflowInput): Promise<Ro
   try {
     await rollout.begin();
     const reason = await rollout.runHosts();
+    await rollout.removeStaged();
     return rollout.end(reason);
   } catch (err) {
+    // A run that continues as new hands its staged copies on; any other ending removes them.
+    if (!(err instanceof ContinueAsNew)) await rollout.removeStaged();
     throw rollout.failed(err);
   } finally {
     // Its notices' workflows have started before the rollout closes (their deliveries go on without it).

@@ -153,6 +153,9 @@ class HostRemediation {
   outcome: RemediationOutcome | undefined;
   /** vCenter's clock at the pre-check: tasks queued since are this remediation's. */
   precheckAt: string | null = null;
+  /** The bundle the host installs: a staged bundle's copy on a datastore the host mounts, as its pre-check found it. */
+  bundleUri: string | undefined;
+  staged: { datastore: string; rebootPredicted: boolean } | undefined;
   readonly facts = {
     maintenanceEnteredAt: null as string | null,
     maintenanceExitedAt: null as string | null,
@@ -182,7 +185,8 @@ class HostRemediation {
     return {
       host: this.hostName,
       cluster: this.input.managed?.cluster ?? null,
-      bundleUri: String(this.input.bundleUri),
+      bundleUri: this.bundleUri ?? String(this.input.bundleUri ?? 'a staged bundle'),
+      ...(this.staged ? { datastore: this.staged.datastore, rebootPredicted: this.staged.rebootPredicted } : {}),
       step: this.step,
       maintenance: this.maintenance,
       elapsedSeconds: Math.round((Date.now() - this.startedAtMs) / 1000),
@@ -257,6 +261,7 @@ async function precheck(run: HostRemediation): Promise<PrecheckReport> {
     vibs: plan.vibs,
     rebootAlways: plan.policy.reboot === 'always',
     remediationId: run.self.workflowId,
+    ...(plan.staged ? { staged: plan.staged } : {}),
   }), {
     sinceMs: run.startedAtMs,
     timeoutMs: plan.install.unreachableTimeoutMs,
@@ -268,6 +273,8 @@ async function precheck(run: HostRemediation): Promise<PrecheckReport> {
   run.facts.vibs = report.vibs;
   run.facts.bootTimeBefore = report.state?.bootTime ?? null;
   run.precheckAt = report.vcenterTime;
+  run.bundleUri = report.staged?.bundleUri ?? plan.install.bundleUri;
+  if (report.staged?.datastore) run.staged = { datastore: report.staged.datastore, rebootPredicted: report.staged.rebootPredicted };
   return report;
 }
 
@@ -307,11 +314,11 @@ async function install(run: HostRemediation): Promise<InstallResult> {
   try {
     const result = await executeChild(installVib, {
       workflowId: run.installWorkflowId,
-      args: [{ ...plan.installInput, ...(rolloutId ? { rolloutId } : {}) }],
+      args: [{ ...plan.installInput, bundleUri: run.bundleUri ?? plan.install.bundleUri, ...(rolloutId ? { rolloutId } : {}) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [{ key: VIBFLOW_HOST, value: run.hostName }, ...(rolloutId ? [{ key: VIBFLOW_ROLLOUT_ID, value: rolloutId }] : [])],
-      staticSummary: `Install ${plan.install.bundleUri} on ${run.hostName} (in maintenance mode)`,
+      staticSummary: `Install ${run.bundleUri ?? plan.install.bundleUri} on ${run.hostName} (in maintenance mode)`,
     });
     run.facts.install = result;
     run.timings.installMs = Date.now() - began;
@@ -410,12 +417,23 @@ async function failed(run: HostRemediation, ended: RemediationEnded): Promise<ne
   });
 }
 
+/** The pre-check found the install would fail: the host is left as it was, and the remediation fails (it counts against the budget). */
+function blocked(run: HostRemediation, report: PrecheckReport): never {
+  const result = run.finish('blocked', { failedStep: 'pre-check', errorCategory: 'pre-check', reason: `blocked by the pre-check: ${report.reasons.join('; ')}. ${maintenanceNote(run.hostName, run.maintenance, 'blocked', null)}` });
+  throw ApplicationFailure.create({
+    message: `${run.hostName}: remediation blocked by the pre-check: ${result.reason}`,
+    type: REMEDIATION_FAILURE_TYPE,
+    nonRetryable: true,
+    details: [result],
+  });
+}
+
 export async function remediateHost(input: RemediateHostInput): Promise<RemediationResult> {
   const run = await begin(input);
   try {
     const report = await precheck(run);
     if (report.verdict === 'skip') return run.finish('skipped', { reason: `${run.hostName} skipped: ${report.reasons.join('; ')}` });
-    if (report.verdict === 'blocked') throw new RemediationEnded('pre-check', 'pre-check', `blocked by the pre-check: ${report.reasons.join('; ')}`);
+    if (report.verdict === 'blocked') return blocked(run, report);
     if (report.verdict === 'already-compliant') {
       return run.finish('already-compliant', { verified: true, reason: `${run.hostName} already has ${report.vibs.map((v) => `${v.name} ${v.found}`).join(', ')}; nothing was changed` });
     }
@@ -435,6 +453,8 @@ export async function remediateHost(input: RemediateHostInput): Promise<Remediat
       });
       throw err;
     }
+    // A remediation that ended itself (blocked) has its result already.
+    if (err instanceof ApplicationFailure && err.type === REMEDIATION_FAILURE_TYPE) throw err;
     const ended = asRemediationEnded(err, run.step);
     if (!ended) throw err;
     return failed(run, ended);

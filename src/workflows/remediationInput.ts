@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { describeIssues, vcenterTargetSchema } from '../esxi/hostSchema';
 import type { HostTarget } from '../esxi/model';
+import type { StagedForHost } from '../staging/model';
 import type { VcenterTarget } from '../vsphere/model';
 import { durationMs, InvalidInputError, parseInstallInput, type InstallPlan, type InstallVibInput } from './installInput';
 
@@ -73,11 +74,17 @@ export interface ManagedHost {
   readonly cluster: string | null;
 }
 
-/** remediateHost's input: installVib's fields, plus where the host is in vCenter and the policy. */
-export type RemediateHostInput = InstallVibInput & {
+/**
+ * remediateHost's input: installVib's fields, plus where the host is in vCenter and the policy.
+ * With `staged` (a bundle the rollout staged), `bundleUri` may be left out: the pre-check picks
+ * the copy on a datastore the host mounts, and the install reads that one.
+ */
+export type RemediateHostInput = Omit<InstallVibInput, 'bundleUri'> & {
+  bundleUri?: string;
   managed: z.input<typeof managedHostSchema>;
   vibs?: Vib[];
   policy?: RemediationPolicyInput;
+  staged?: StagedForHost;
 };
 
 export interface RemediationPlan {
@@ -87,6 +94,7 @@ export interface RemediationPlan {
   readonly managed: ManagedHost;
   readonly vibs: readonly Vib[];
   readonly policy: RemediationPolicy;
+  readonly staged?: StagedForHost;
 }
 
 export function resolveRemediationPolicy(raw: unknown, where: string): RemediationPolicy {
@@ -126,7 +134,10 @@ export function vibFromText(text: string): Vib {
 
 export function parseRemediationInput(raw: unknown): RemediationPlan {
   if (typeof raw !== 'object' || raw === null) throw new InvalidInputError('invalid remediation input:\n(input): must be an object');
-  const { managed, vibs, policy, ...installInput } = raw as RemediateHostInput;
+  const { managed, vibs, policy, staged, ...rest } = raw as RemediateHostInput;
+  // A staged bundle's host installs the copy its pre-check finds; until then, its vCenter's first copy stands for it.
+  const stagedUri = staged?.copies?.[0]?.uri ?? (staged ? STAGED_PLACEHOLDER_URI : undefined);
+  const installInput = { ...rest, bundleUri: rest.bundleUri ?? stagedUri } as InstallVibInput;
   const { plan: install } = parseInstallInput(installInput);
   const parsedManaged = managedHostSchema.safeParse(managed);
   if (!parsedManaged.success) throw new InvalidInputError(`invalid remediation input:\n${describeIssues(parsedManaged.error, 'managed')}`);
@@ -136,8 +147,12 @@ export function parseRemediationInput(raw: unknown): RemediationPlan {
     managed: parsedManaged.data,
     vibs: parseVibs(vibs, 'vibs'),
     policy: resolveRemediationPolicy(policy, 'remediation input'),
+    ...(staged ? { staged } : {}),
   };
 }
+
+/** The install URI of a staged host whose vCenter holds no copy (its pre-check blocks it, unless it is compliant). */
+const STAGED_PLACEHOLDER_URI = 'file:///vmfs/volumes/none/vibflow/not-staged.zip';
 
 /** The CIM host a remediation installs on (for activities that need both sides). */
 export type RemediationHost = { readonly cim: HostTarget } & ManagedHost;

@@ -12,8 +12,12 @@ export type RemediationStep =
   | 'exiting-maintenance'
   | 'done';
 
-/** `installed-reboot-pending`: installed, but not active until the host reboots (e.g. `--reboot never`); never verified. */
-export type RemediationOutcome = 'succeeded' | 'installed-reboot-pending' | 'already-compliant' | 'skipped' | 'failed' | 'cancelled';
+/**
+ * `installed-reboot-pending`: installed, but not active until the host reboots (e.g. `--reboot never`); never verified.
+ * `blocked`: the pre-check found the install could not succeed (no readable staged copy, acceptance level, a task
+ * running...); the host was not touched. It counts against the error budget as a failure does.
+ */
+export type RemediationOutcome = 'succeeded' | 'installed-reboot-pending' | 'already-compliant' | 'skipped' | 'blocked' | 'failed' | 'cancelled';
 
 /** Where the host stands with maintenance mode. */
 export type MaintenanceState = 'not-entered' | 'entered' | 'already-in' | 'exited';
@@ -38,6 +42,9 @@ export interface RemediationProgress {
   readonly unreachable?: UnreachableState;
   /** Workflow id of the install, to query its live percent. */
   readonly installWorkflowId?: string;
+  /** A staged bundle: the datastore of the copy the host installs from, and whether its VIBs predict a reboot. */
+  readonly datastore?: string;
+  readonly rebootPredicted?: boolean;
 }
 
 export interface RemediationTimings {
@@ -99,7 +106,7 @@ export function outcomeLabel(outcome: string): string {
 
 /** Where a remediation left the host with maintenance mode, and why, in words. */
 export function maintenanceNote(host: string, maintenance: MaintenanceState, outcome: RemediationOutcome, enteredAt: string | null): string {
-  const ended = outcome === 'failed' || outcome === 'cancelled';
+  const ended = outcome === 'failed' || outcome === 'cancelled' || outcome === 'blocked';
   switch (maintenance) {
     case 'entered':
       return ended

@@ -10,6 +10,7 @@ import { DEFAULT_CIM_URL_TEMPLATE, hostOverrideSchema, VCENTER_NAME } from '../i
 import { vcenterNameOf } from '../inventory/vcenterHosts';
 import type { FleetSource } from '../activities/fleet';
 import { notifySchema, type NotifyPlan } from '../notify/plan';
+import type { BundleSource } from '../staging/model';
 import { resolveCountOrPercent, resolveLimits } from '../shared/countOrPercent';
 import { parseDurationMs } from '../shared/duration';
 import { installVibInputSchema, InvalidInputError } from './installInput';
@@ -69,6 +70,12 @@ const fromVcentersSchema = z
     });
   });
 
+/** The bundle a rollout stages itself: where the worker reads it, and the SHA-256 it must have. */
+export const bundleSourceSchema = z.strictObject({
+  source: z.string().refine((s) => s.startsWith('/') || /^https?:\/\/[^/\s]+/i.test(s), 'must be an absolute path every worker can read, or an http(s) URL'),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the bundle file, 64 hex digits (vibflow bundle inspect FILE prints it)'),
+});
+
 /** Hosts read from an inventory file by the workers, a page at a time (fleets beyond the inline limit). */
 const fromFileSchema = z.strictObject({
   path: z.string().refine((p) => p.startsWith('/'), 'must be an absolute path every worker can read'),
@@ -82,8 +89,14 @@ export const fleetRolloutInputSchema = z
     fromVcenter: fromVcenterSchema.optional(),
     fromVcenters: fromVcentersSchema.optional(),
     fromFile: fromFileSchema.optional(),
-    /** Absent only for a compliance check (dryRun with vibs). */
+    /** A bundle already on the hosts' datastores (file:///vmfs/volumes/...); absent with `bundle` or for a compliance check. */
     bundleUri: z.string().optional(),
+    /** The bundle file, staged by the rollout on the hosts' datastores before any host is touched. */
+    bundle: bundleSourceSchema.optional(),
+    /** With bundle: stage on this datastore only (else the fewest datastores that reach every host). */
+    datastore: z.string().min(1).optional(),
+    /** With bundle: leave the staged copies in place when the rollout ends. */
+    keepStaged: z.boolean().optional(),
     /** Take each host through maintenance mode, reboot and verification (needs fromVcenter). */
     remediate: z.unknown().optional(),
     /** The VIBs the bundle brings: hosts that have them all are already compliant. */
@@ -133,8 +146,17 @@ export const fleetRolloutInputSchema = z
     if (input.maxPerVcenter !== undefined && !fromVcenters) {
       ctx.addIssue({ code: 'custom', path: ['maxPerVcenter'], message: 'hosts come from vCenters only with fromVcenter or fromVcenters' });
     }
-    if (input.bundleUri === undefined && !(input.dryRun && input.vibs !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['bundleUri'], message: 'Required (only a compliance check, dryRun with vibs, goes without)' });
+    if (input.bundleUri !== undefined && input.bundle !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['bundle'], message: 'give bundle (the rollout stages it) or bundleUri (already staged), not both' });
+    } else if (input.bundleUri === undefined && input.bundle === undefined && !(input.dryRun && input.vibs !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['bundleUri'], message: 'Required: give bundle (a file the rollout stages) or bundleUri (already on the datastores); only a compliance check, dryRun with vibs, goes without' });
+    }
+    if (input.bundle !== undefined) {
+      if (!fromVcenters) ctx.addIssue({ code: 'custom', path: ['bundle'], message: 'a bundle is staged through vCenter on the hosts\' datastores: give fromVcenter or fromVcenters' });
+      else if (input.remediate === undefined && !input.dryRun) ctx.addIssue({ code: 'custom', path: ['bundle'], message: 'a staged bundle is checked on each host before it enters maintenance mode: give remediate (or dryRun for the check alone)' });
+    }
+    for (const field of ['datastore', 'keepStaged'] as const) {
+      if (input[field] !== undefined && input.bundle === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'only with bundle (a bundle the rollout stages)' });
     }
     const seen = new Map<string, number>();
     (input.hosts ?? []).forEach((host, index) => {
@@ -162,6 +184,10 @@ export interface RolloutPlan {
   readonly maxPerCluster: number;
   /** Hosts of one vCenter at once; 0 means no limit. */
   readonly maxPerVcenter: number;
+  /** The bundle the rollout stages before any host, and where. */
+  readonly bundle?: BundleSource;
+  readonly datastore?: string;
+  readonly keepStaged: boolean;
   readonly dryRun: boolean;
   readonly abortOnBudget: 'drain' | 'cancel';
   readonly canary: readonly number[];
@@ -233,6 +259,9 @@ export function parseRolloutInput(raw: unknown, now: number, windowStart = now, 
     vibs,
     maxPerCluster: input.maxPerCluster ?? (remediation ? 1 : 0),
     maxPerVcenter: input.maxPerVcenter ?? 0,
+    ...(input.bundle ? { bundle: { source: input.bundle.source, sha256: input.bundle.sha256.toLowerCase() } } : {}),
+    ...(input.datastore ? { datastore: input.datastore } : {}),
+    keepStaged: input.keepStaged ?? false,
     dryRun: input.dryRun,
     abortOnBudget: input.abortOnBudget,
     canary: input.canary,

@@ -1,5 +1,6 @@
 /** A rollout's bookkeeping as plain data: per-host rows, totals, and the markdown for the UI. Pure. */
 import type { VibPresence } from '../esxi/compliance';
+import type { StagingProgress } from '../staging/model';
 import type { InstallOutcome } from './installResult';
 import type { MaintenanceState, RemediationOutcome, RemediationStep } from './remediationResult';
 import { outcomeLabel } from './remediationResult';
@@ -9,7 +10,8 @@ export type CheckVerdict = 'would-install' | 'already-compliant' | 'reboot-pendi
 
 /** `checked`: a dry run's pre-check of the host is done. */
 export type HostState = 'pending' | 'running' | 'waiting-retry' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'checked';
-export type RolloutPhase = 'starting' | 'canary' | 'awaiting-approval' | 'rolling' | 'paused' | 'draining' | 'done';
+/** `staging`: the bundle is read and staged on the hosts' datastores; no host has been touched yet. */
+export type RolloutPhase = 'starting' | 'staging' | 'canary' | 'awaiting-approval' | 'rolling' | 'paused' | 'draining' | 'done';
 /** `error`: the rollout itself failed (bad input, its hosts could not be read...); see `failure`. */
 export type RolloutEndReason = 'completed' | 'failure-budget-exceeded' | 'window-closed' | 'aborted' | 'error';
 
@@ -46,6 +48,9 @@ export interface HostRow {
   readonly verified?: boolean;
   /** Expected VIBs and what the host has (remediation, dry run, compliance). */
   readonly vibs?: readonly VibPresence[];
+  /** A staged bundle: the datastore of the copy the host reads (null: none it can read), and whether a reboot is predicted. */
+  readonly datastore?: string | null;
+  readonly rebootPredicted?: boolean;
 }
 
 export interface RolloutTotals {
@@ -74,6 +79,8 @@ export interface RolloutProgress {
   readonly vcenters?: readonly VcenterTotals[];
   readonly rows: readonly HostRow[];
   readonly runs: number;
+  /** A rollout that stages its bundle: the bundle, the copies and how far their uploads are. */
+  readonly staging?: StagingProgress;
 }
 
 export interface VcenterTotals {
@@ -133,6 +140,7 @@ export function rolloutMarkdown(progress: RolloutProgress, reason?: RolloutEndRe
     `**rollout ${progress.rolloutId}**: ${progress.phase}${progress.paused ? ' (paused)' : ''}${reason ? `, ended: ${reason}` : ''}`,
   ];
   if (failure) lines.push('', `**failed** (${cell(failure.category)}): ${cell(failure.message)}`);
+  if (progress.staging) lines.push('', ...stagingMarkdown(progress.staging));
   lines.push(
     '',
     '| hosts | pending | running | succeeded | failed | cancelled | skipped |',
@@ -165,4 +173,32 @@ export function rolloutMarkdown(progress: RolloutProgress, reason?: RolloutEndRe
   const pending = progress.rows.filter((r) => r.rebootPending).slice(0, 10);
   if (pending.length) lines.push('', `**${t.rebootPending} ${outcomeLabel('installed-reboot-pending')}**: ${pending.map((r) => r.host).join(', ')}${t.rebootPending > pending.length ? ', ...' : ''}`);
   return lines.join('\n');
+}
+
+const MB = 1024 * 1024;
+const megabytes = (bytes: number) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`;
+
+/** Staging in a few lines: the bundle, then each copy with its bytes and rate. */
+export function stagingLine(staging: StagingProgress): string {
+  const bundle = staging.bundle ? `${staging.bundle.fileName} (${megabytes(staging.bundle.sizeBytes)}, sha256 ${staging.bundle.sha256.slice(0, 12)})` : 'the bundle';
+  const done = staging.copies.filter((c) => c.state === 'staged' || c.state === 'reused').length;
+  const copies = staging.copies.length ? `, ${done} of ${staging.copies.length} ${staging.copies.length === 1 ? 'copy' : 'copies'} in place` : '';
+  const extra = [
+    ...(staging.compliantCount ? [`${staging.compliantCount} hosts already compliant`] : []),
+    ...(staging.blockedCount ? [`${staging.blockedCount} hosts reach no datastore`] : []),
+  ];
+  return `staging ${bundle}: ${staging.state}${copies}${extra.length ? ` (${extra.join(', ')})` : ''}${staging.error ? `: ${staging.error}` : ''}`;
+}
+
+export function copyLine(copy: StagingProgress['copies'][number]): string {
+  const percent = copy.sizeBytes > 0 ? Math.floor((copy.bytesDone / copy.sizeBytes) * 100) : 100;
+  const rate = copy.rateBps ? ` at ${megabytes(copy.rateBps)}/s` : '';
+  return `${copy.vcenter} [${copy.datastore}] for ${copy.hosts} hosts: ${copy.state} ${megabytes(copy.bytesDone)} of ${megabytes(copy.sizeBytes)} (${percent} %)${rate}`;
+}
+
+function stagingMarkdown(staging: StagingProgress): string[] {
+  const lines = [`**${stagingLine(staging).replace(/\|/g, '\\|')}**`];
+  if (staging.copies.length) lines.push('', ...staging.copies.slice(0, 10).map((c) => `- ${copyLine(c)}`));
+  if (staging.blocked.length) lines.push('', ...staging.blocked.slice(0, 5).map((b) => `- ${b.host}: ${b.reason}`));
+  return lines;
 }

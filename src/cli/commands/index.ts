@@ -11,6 +11,7 @@ import { registerInstall } from './install';
 import { registerReport, registerRollout } from './rollout';
 import { registerSchedule } from './schedule';
 import { registerSimulator } from './simulator';
+import { registerStaging } from './stage';
 import { registerStatus } from './status';
 import { registerWorker } from './worker';
 
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerHosts(program);
   registerCompliance(program);
   registerBundle(program);
+  registerStaging(program);
   registerSchedule(program);
   registerDemo(program);
   registerSimulator(program);

@@ -153,7 +153,7 @@ export function registerRollout(program: Command): void {
     .option('--wait', 'follow the rollout and exit with its outcome (0 only when every host succeeded)')
     .option('--json', 'print machine-readable output')
     .action(async (flags: StartFlags) => {
-      const typed = await rolloutInputFromFlags(flags, flags.id ?? defaultRolloutId(flags.uri));
+      const typed = await rolloutInputFromFlags(flags, flags.id ?? defaultRolloutId(flags.uri ?? flags.bundle));
       validateFlags(ROLLOUT_FIELDS, () => rolloutStartOptions(typed));
       // What vCenter can tell now (the clusters and hosts named) is checked before anything starts.
       const input = await checkRolloutHosts(typed, flags.inventory as string, 'the rollout');
