@@ -49,6 +49,8 @@ export const COMMAND_EXITS: Readonly<Record<string, CommandExits>> = {
   'cluster down': SERVER,
   'cluster status': { temporal: false },
   'bundle inspect': { temporal: false },
+  stage: { failed: 'staging failed: the bundle could not be read or a copy could not be put in place (the reason is printed); no host was touched', temporal: true },
+  staged: { failed: 'a vCenter could not be reached, or (with --remove) a staged copy could not be removed', temporal: false },
 };
 
 /** The words at the end of a command's --help. */
