@@ -45,7 +45,6 @@ export async function stageBundle(input: StageBundleInput): Promise<StagingProgr
     upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: 'done' }, { key: VIBFLOW_OUTCOME, value: 'failed' }]);
     throw err;
   }
-  await staging.end(source.vcenters, true);
   upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: 'done' }, { key: VIBFLOW_OUTCOME, value: staging.progress.state === 'not-needed' ? 'not-needed' : 'staged' }]);
   return staging.progress;
 }

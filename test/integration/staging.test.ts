@@ -5,6 +5,7 @@
  * installs what the bundle holds; hosts that could not install it are blocked without being
  * touched. Ground truth: the simulator's counters, and VMware's govc reading the datastores.
  */
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { projectGoTool } from '../../src/devserver/goTool';
@@ -93,7 +94,7 @@ describe('rollout --bundle: staged through vCenter, checked on each host, instal
   });
 
   it('blocks a host that mounts no datastore with the copy and one whose acceptance level refuses the bundle: never in maintenance mode, counted against the budget', async () => {
-    const run1 = await vibflow(['rollout', '--inventory', stack.inventory, '--bundle', bundle, '--hosts', 'esx-005,esx-006', '--remediate', '--max-concurrency', '2', '--max-failures', '0', '--poll', '1s', '--wait', '--json', ...stack.temporal()], { timeoutMs: 180_000 });
+    const run1 = await vibflow(['rollout', '--inventory', stack.inventory, '--bundle', bundle, '--hosts', 'esx-005,esx-006', '--remediate', '--max-per-cluster', '2', '--max-concurrency', '2', '--max-failures', '0', '--poll', '1s', '--wait', '--json', ...stack.temporal()], { timeoutMs: 180_000 });
     expect(run1.code).toBe(1);
     const result = JSON.parse(run1.stdout) as Result;
     expect(result.outcome).toBe('failed');
@@ -112,9 +113,11 @@ describe('rollout --bundle: staged through vCenter, checked on each host, instal
     // Hosts esx-001..004 are compliant now: only esx-006's copy on shared is needed (esx-005 reaches none).
     expect(JSON.parse(stage.stdout)).toMatchObject({ state: 'staged', copies: [{ datastore: 'shared', state: 'staged' }] });
     const listedByGovc = await staged();
-    expect(listedByGovc).toMatch(/^[0-9a-f]{12}\/?\n?.*drv\.zip/s);
+    // govc datastore.ls -R: "[shared] vibflow/<sha256 prefix>:" then "drv.zip".
+    expect(listedByGovc).toMatch(/\[shared\] vibflow\/[0-9a-f]{12}:\s+drv\.zip/);
     const download = path.join(stack.dir, 'downloaded.zip');
-    const sub = listedByGovc.split('\n')[0].replace(/\/$/, '');
+    const sub = (/vibflow\/([0-9a-f]{12}):/.exec(listedByGovc) as RegExpExecArray)[1];
+    expect(sub).toBe(createHash('sha256').update(await readFile(bundle)).digest('hex').slice(0, 12));
     expect((await govc(['datastore.download', '-ds', 'shared', `vibflow/${sub}/drv.zip`, download])).code).toBe(0);
     expect(await readFile(download)).toEqual(await readFile(bundle));
 
