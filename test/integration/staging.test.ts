@@ -11,6 +11,8 @@ import path from 'node:path';
 import { projectGoTool } from '../../src/devserver/goTool';
 import { writeBundle } from '../../src/simulator/bundleBuilder';
 import { useCliStack } from '../support/cliStack';
+import { recordHistoryFixture } from '../support/histories';
+import { testClient } from '../support/temporal';
 import { run, vibflow } from '../support/commands';
 import { GOVC_MODULE } from '../support/vcsim';
 
@@ -68,8 +70,9 @@ describe('rollout --bundle: staged through vCenter, checked on each host, instal
 
   it('remediates four hosts from the bundle file: one copy uploaded and verified, the bundle\'s VIBs installed and verified, nothing left staged; a second run finds them compliant', async () => {
     const inspect = JSON.parse((await vibflow(['bundle', 'inspect', bundle, '--json'])).stdout) as { vibs: { name: string; version: string }[] };
+    const id = `staged-remediation-${Date.now().toString(36)}`;
     const args = ['rollout', '--inventory', stack.inventory, '--bundle', bundle, ...four, '--remediate', '--max-per-cluster', '1', '--max-concurrency', '4', '--max-failures', '0', '--poll', '1s', '--wait', '--json', ...stack.temporal()];
-    const first = await vibflow(args, { timeoutMs: 200_000 });
+    const first = await vibflow([...args, '--id', id], { timeoutMs: 200_000 });
     expect([first.code, first.stderr]).toEqual([0, '']);
     const result = JSON.parse(first.stdout) as Result;
     expect(result.outcome).toBe('succeeded');
@@ -83,6 +86,8 @@ describe('rollout --bundle: staged through vCenter, checked on each host, instal
     const stats = stack.simulator.stats();
     for (const h of ['esx-001', 'esx-002', 'esx-003', 'esx-004']) expect(stats.hosts[h].installFromUri).toBe(1);
     const calls = await maintenanceCalls();
+    const client = await testClient();
+    await recordHistoryFixture(client, 'fleetRollout-staged-remediation', client.workflow.getHandle(`vibflow-rollout:${id}`));
 
     const again = await vibflow(args.map((a) => a), { timeoutMs: 120_000 });
     expect(again.code).toBe(0);
@@ -108,8 +113,11 @@ describe('rollout --bundle: staged through vCenter, checked on each host, instal
   });
 
   it('vibflow stage puts a verified copy in place and keeps it; staged lists it and --remove removes it; a --vib the bundle lacks is refused', async () => {
-    const stage = await vibflow(['stage', '--inventory', stack.inventory, '--bundle', bundle, '--json', ...stack.temporal()], { timeoutMs: 120_000 });
+    const id = `stage-${Date.now().toString(36)}`;
+    const stage = await vibflow(['stage', '--inventory', stack.inventory, '--bundle', bundle, '--id', id, '--json', ...stack.temporal()], { timeoutMs: 120_000 });
     expect([stage.code, stage.stderr]).toEqual([0, '']);
+    const client = await testClient();
+    await recordHistoryFixture(client, 'stageBundle-staged', client.workflow.getHandle(`vibflow-stage:${id}`));
     // Hosts esx-001..004 are compliant now: only esx-006's copy on shared is needed (esx-005 reaches none).
     expect(JSON.parse(stage.stdout)).toMatchObject({ state: 'staged', copies: [{ datastore: 'shared', state: 'staged' }] });
     const listedByGovc = await staged();
