@@ -172,9 +172,11 @@ async function versionBacklogAgeMs(client: ServiceClient, taskQueue: string, dep
 /**
  * Whether a worker of this version serves the task queue. The server lists a poller for minutes
  * after its last poll, a killed worker's too: one seen in the last seconds serves; one seen within
- * a long poll serves unless tasks of the version wait unanswered; anything older is gone.
+ * a long poll serves unless tasks of the version wait unanswered (waitingTaskAgeMs: the oldest
+ * workflow task of the caller's executions waiting to be taken; else the version's backlog, where
+ * the server reports it); anything older is gone.
  */
-export async function versionPolls(client: ServiceClient, taskQueue: string, deployment: string, buildId: string): Promise<boolean> {
+export async function versionPolls(client: ServiceClient, taskQueue: string, deployment: string, buildId: string, waitingTaskAgeMs?: number): Promise<boolean> {
   const seen = (await workflowPollers(client, taskQueue))
     .filter((p) => p.deployment === deployment && p.buildId === buildId)
     .map((p) => p.lastAccessAt ?? Date.now());
@@ -182,6 +184,8 @@ export async function versionPolls(client: ServiceClient, taskQueue: string, dep
   const age = Date.now() - Math.max(...seen);
   if (age < RECENT_POLL_MS) return true;
   if (age > LONG_POLL_MS) return false;
+  // A workflow task of the version's work scheduled this long ago and not taken: nobody polls.
+  if (waitingTaskAgeMs !== undefined && waitingTaskAgeMs >= STUCK_BACKLOG_MS) return false;
   const backlog = await versionBacklogAgeMs(client, taskQueue, deployment, buildId);
   return backlog === undefined || backlog < STUCK_BACKLOG_MS;
 }
