@@ -89,14 +89,20 @@ async function failedTasks(client: Client, d: WorkflowExecutionDescription): Pro
     .map((e) => `${d.workflowId}/${d.runId}: ${e.workflowTaskFailedEventAttributes?.failure?.message ?? 'workflow task failed'}`);
 }
 
-/** Whether an execution ran v2's code: its first command is v2's 1 ms timer (v1's is a local activity). */
+/**
+ * Whether an execution ran v2's code: its first workflow task's commands (a patch marker and the
+ * progress memo in both versions) include v2's 1 ms timer, which v1 never starts.
+ */
 async function ranV2Code(client: Client, d: WorkflowExecutionDescription): Promise<boolean> {
   const history = await client.workflow.getHandle(d.workflowId, d.runId).fetchHistory();
   const events = history.events ?? [];
   const firstTaskDone = events.findIndex((e) => e.workflowTaskCompletedEventAttributes);
-  const first = events[firstTaskDone + 1];
-  const t = first?.timerStartedEventAttributes?.startToFireTimeout;
-  return Boolean(t && Number(t.seconds ?? 0) === 0 && Number(t.nanos ?? 0) === 1_000_000);
+  const nextTask = events.findIndex((e, i) => i > firstTaskDone && e.workflowTaskScheduledEventAttributes);
+  const firstCommands = events.slice(firstTaskDone + 1, nextTask < 0 ? undefined : nextTask);
+  return firstCommands.some((e) => {
+    const t = e.timerStartedEventAttributes?.startToFireTimeout;
+    return Boolean(t && Number(t.seconds ?? 0) === 0 && Number(t.nanos ?? 0) === 1_000_000);
+  });
 }
 
 export async function upgradeWhileRolling(options: UpgradeOptions): Promise<UpgradeFigures> {
