@@ -32,12 +32,6 @@ export interface FleetBehaviour {
   jobRetentionSeconds: number;
   invokeDelayMs: number;
   now: () => number;
-  /**
-   * Temporary, while the tests move to real bundles: a URI naming no file on any datastore the
-   * host has installs what its file name says (`drv-2.0.zip` -> VIB drv 2.0), as the simulator
-   * used to. Off means the host reads only real bundles. Removed once no test relies on it.
-   */
-  bundlesFromFileNames?: boolean;
 }
 
 interface Failure {
@@ -97,7 +91,6 @@ function acceptanceFailure(vib: BundleVib, level: HostAcceptanceLevel): Failure 
   };
 }
 
-
 const STAGES: readonly (readonly [number, number, string])[] = [
   [0, 10, 'Scanning URI for installable packages'],
   [0.3, 30, 'Scan of URI Complete and installable packages found. Starting Update.'],
@@ -142,15 +135,6 @@ export interface JobRecord {
   readonly startedAt: number;
   readonly endedAt: number;
   readonly outcome: 'running' | 'succeeded' | 'unchanged' | 'failed' | 'lost';
-}
-
-
-/** The old file-name rule (`name-1.2.3.zip` -> VIB name 1.2.3), for bundlesFromFileNames only. */
-function vibFromFileName(uri: string): BundleVib {
-  const file = decodeURIComponent(uri.split('/').pop() ?? 'bundle').replace(/\.zip$/i, '');
-  const match = /^(.*?)-(\d+(?:\.\d+)*(?:[-.+][A-Za-z0-9]+)*)$/.exec(file);
-  const [name, version] = match ? [match[1], match[2]] : [file || 'bundle', '1.0.0'];
-  return { id: `VMW_bootbank_${name}_${version}`, name, version, vendor: 'vibflow', type: 'bootbank', acceptanceLevel: 'partner', maintenanceMode: true, liveInstallAllowed: false, path: '', size: 0, signed: true };
 }
 
 const value = (name: string, type: CimType, v: CimProperty['value'], isArray = false): CimProperty => ({ name, type, value: v, ...(isArray ? { isArray: true } : {}) });
@@ -260,14 +244,8 @@ export class SimulatedHost {
     if (target.className.toLowerCase() !== this.computerSystem.className.toLowerCase() || target.keys.Name !== this.name) return { returnCode: 4097 };
     if (this.running(this.behaviour.now())) return { returnCode: 6 };
     const found = await this.storage.resolve(this.name, uri);
-    let scanned: { vibs: readonly BundleVib[]; failure?: Failure };
-    if ('unreadable' in found) {
-      const nothingThere = found.unreadable === 'no-such-file' || found.unreadable === 'no-such-datastore';
-      if (!(this.behaviour.bundlesFromFileNames && nothingThere)) return { returnCode: 4107 };
-      scanned = { vibs: [vibFromFileName(uri)] };
-    } else {
-      scanned = await this.scan(found.file, found.hostPath);
-    }
+    if ('unreadable' in found) return { returnCode: 4107 };
+    const scanned = await this.scan(found.file, found.hostPath);
     const now = this.behaviour.now();
     this.advance(now);
     // Another install may have started while this one read the bundle.

@@ -54,11 +54,6 @@ export interface SimulatorOptions {
   readonly datastoreRoot?: string;
   /** Default: one datastore every host mounts, datastore1 (LocalDS_0 with vcenter, as in vcsim's model). */
   readonly datastores?: readonly DatastoreOptions[];
-  /**
-   * Temporary (default true) while the tests move to real bundles: a URI naming no file installs
-   * what its file name says. false: a host installs only the real bundles it reads.
-   */
-  readonly bundlesFromFileNames?: boolean;
   /** Each host's acceptance level, by host name; default partner (ESXi's default). */
   readonly acceptanceLevels?: Readonly<Record<string, HostAcceptanceLevel>>;
   /** Told what happens on the way, e.g. that the vCenter simulator is being built. */
@@ -192,7 +187,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     jobRetentionSeconds: options.jobRetentionSeconds ?? 300,
     invokeDelayMs: options.invokeDelayMs ?? 0,
     now: Date.now,
-    bundlesFromFileNames: options.bundlesFromFileNames ?? true,
   };
   let faultRate = options.faultRate ?? 0;
   const random = seededRandom(options.seed ?? 1);

@@ -25,7 +25,6 @@ describe('installVib', () => {
   beforeAll(async () => {
     simulator = await startSimulator({
       hosts: 12,
-      bundlesFromFileNames: false,
       basePort: 0,
       installSeconds: 2,
       jobRetentionSeconds: 60,

@@ -70,7 +70,7 @@ describe('rollout notifications', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-notify-'));
     receiver = await startWebhookReceiver();
-    simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: '127.58.0.1', installSeconds: 2, failures: { 'esx-006': 'space' }, bundlesFromFileNames: false, inventoryFile: path.join(dir, 'inventory.json') });
+    simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: '127.58.0.1', installSeconds: 2, failures: { 'esx-006': 'space' }, inventoryFile: path.join(dir, 'inventory.json') });
     // A real bundle where the hosts read it: VIB notify 2.0.0, not live-installable (a reboot is required).
     await placeBundle(simulator, BUNDLE, [{ name: 'notify', version: '2.0.0' }]);
     client = await testClient();

@@ -42,7 +42,6 @@ describe('datastores and acceptance levels of the simulated vCenter, read by the
       basePort: 0,
       addressBase: '127.74.0.1',
       installSeconds: 1,
-      bundlesFromFileNames: false,
       // esx-004 does not mount shared; esx-003 mounts it but lost its path; full has no room.
       datastores: [{ name: 'shared', hosts: ['esx-001', 'esx-002', 'esx-003'], inaccessibleOn: ['esx-003'] }, { name: 'full', freeBytes: 0 }],
       acceptanceLevels: { 'esx-002': 'vmware_certified' },
@@ -107,6 +106,12 @@ describe('datastores and acceptance levels of the simulated vCenter, read by the
     await writeBundle(local, { vibs: [{ name: 'net-drv', version: '1.2.3-1', vendor: 'ACME' }, { name: 'net-tools', version: '0.9', liveInstall: true }] });
     expect((await govc(['datastore.upload', '-ds', 'shared', local, 'vibflow/abc/drv-9.9.zip'])).code).toBe(0);
     expect((await govc(['datastore.ls', '-ds', 'shared', 'vibflow/abc'])).stdout.trim()).toBe('drv-9.9.zip');
+    // /folder GET (vcsim's own) serves the same bytes, from the directory the hosts read.
+    const back = path.join(workDir, 'back.zip');
+    expect((await govc(['datastore.download', '-ds', 'shared', 'vibflow/abc/drv-9.9.zip', back])).code).toBe(0);
+    expect((await readFile(back)).equals(await readFile(local))).toBe(true);
+    const directory = simulator.datastores.find((d) => d.name === 'shared')!.directory;
+    expect((await readFile(path.join(directory, 'vibflow', 'abc', 'drv-9.9.zip'))).equals(await readFile(local))).toBe(true);
 
     const { job, software } = await installOn('esx-001', 'file:///vmfs/volumes/shared/vibflow/abc/drv-9.9.zip');
     expect(job).toMatchObject({ phase: 'succeeded', rebootRequired: true });

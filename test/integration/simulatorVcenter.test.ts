@@ -428,6 +428,9 @@ describe('vibflow simulator --vcenter', () => {
     [['--vcenter', '--vcenter-fault', 'esx-001=bogus'], '--vcenter-fault'],
     [['--vcenter', '--vcenter-fault', 'esx-009=never-back'], '--vcenter-fault esx-009'],
     [['--vcenter', '--reboot-seconds', '-1'], '--reboot-seconds'],
+    [['--acceptance', 'esx-001=trusted'], '--acceptance expects HOST=LEVEL with LEVEL one of vmware_certified, vmware_accepted, partner, community'],
+    [['--unmount', 'esx-001=nfs-9'], '--unmount esx-001=nfs-9: no such datastore (there are: datastore1)'],
+    [['--datastore-free', 'datastore1=lots'], '--datastore-free expects DATASTORE=SIZE'],
   ])('bad flags %j: exit 2 naming the flag', async (args, named) => {
     const { code, stderr } = await vibflow(['simulator', ...args, '--address-base', '127.73.0.1', '--port', '0', '--inventory', path.join(os.tmpdir(), 'never-written.json')]);
     expect(code).toBe(2);

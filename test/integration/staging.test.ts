@@ -24,7 +24,7 @@ interface Result { outcome: string; rows: Row[]; totals: Record<string, number>;
 describe('rollout --bundle: staged through vCenter, checked on each host, installed as the bundle says', () => {
   // esx-005 does not mount the shared datastore; esx-006 accepts only VMware-certified VIBs.
   const stack = useCliStack('staging', {
-    hosts: 6, basePort: 0, addressBase: '127.57.0.1', installSeconds: 1, bundlesFromFileNames: false,
+    hosts: 6, basePort: 0, addressBase: '127.57.0.1', installSeconds: 1,
     datastores: [{ name: 'shared', hosts: ['esx-001', 'esx-002', 'esx-003', 'esx-004', 'esx-006'] }],
     acceptanceLevels: { 'esx-006': 'vmware_certified' },
     vcenter: { clusters: 2, rebootSeconds: 1 },
