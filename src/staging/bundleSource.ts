@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { request } from 'undici';
+import { Agent, interceptors, request } from 'undici';
 import { sha256OfFile } from '../bundle';
 
 export class BundleSourceError extends Error {
@@ -39,7 +39,9 @@ export class HashingCounter extends Transform {
   }
 }
 
-const isUrl = (source: string) => /^https?:\/\//i.test(source);
+/** Whether a bundle source is an http(s) URL (else a path on the worker's filesystem). */
+export const isBundleUrl = (source: string): boolean => /^https?:\/\//i.test(source);
+const isUrl = isBundleUrl;
 
 /** A URL as messages show it: no user, password or query (an artifact URL may carry a token there). */
 export function sourceLabel(source: string): string {
@@ -60,6 +62,9 @@ export function sourceFileName(source: string): string {
 
 const CACHE = path.join(os.tmpdir(), 'vibflow-bundles');
 
+/** Follows up to 3 redirects, as artifact repositories hand downloads on to their storage (undici 7 does so through an interceptor). */
+const downloads = new Agent().compose(interceptors.redirect({ maxRedirections: 3 }));
+
 async function download(source: string, sha256: string, worker: string): Promise<string> {
   const target = path.join(CACHE, `${sha256}-${sourceFileName(source)}`);
   if (await stat(target).then((s) => s.isFile(), () => false)) return target;
@@ -67,7 +72,7 @@ async function download(source: string, sha256: string, worker: string): Promise
   const partial = `${target}.${process.pid}.partial`;
   let response;
   try {
-    response = await request(source, { method: 'GET', maxRedirections: 3, headersTimeout: 30_000, bodyTimeout: 60_000 } as never);
+    response = await request(source, { method: 'GET', dispatcher: downloads, headersTimeout: 30_000, bodyTimeout: 60_000 });
   } catch (err) {
     throw new BundleSourceError(`worker ${worker} cannot read the bundle ${sourceLabel(source)}: ${(err as Error).message}`, true);
   }
