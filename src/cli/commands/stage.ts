@@ -26,6 +26,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 interface StageFlags extends TemporalFlags {
   inventory: string;
   bundle: string;
+  sha256?: string;
   cluster?: string[];
   vcenter?: string[];
   hosts?: string;
@@ -45,7 +46,8 @@ function registerStage(program: Command): void {
       .command('stage')
       .description('stage a bundle on the hosts\' datastores through vCenter, without installing; a rollout with the same bundle then uploads nothing')
       .requiredOption('--inventory <file>', 'inventory naming the vCenter(s)')
-      .requiredOption('--bundle <file>', 'the offline bundle file (zip)')
+      .requiredOption('--bundle <file|url>', 'the offline bundle file (zip), or an http(s) URL the workers read (with --sha256)')
+      .option('--sha256 <hex>', 'the bundle\'s SHA-256: required with a --bundle URL, checked against a --bundle file')
       .addOption(new Option('--vcenter <name>', 'only hosts of this vCenter (repeatable)').argParser(collect))
       .addOption(new Option('--cluster <name>', 'only hosts of this cluster: VCENTER/CLUSTER, or a name no other vCenter has (repeatable)').argParser(collect))
       .option('--hosts <names>', 'comma-separated subset of the hosts')
@@ -56,7 +58,7 @@ function registerStage(program: Command): void {
   ).action(async (flags: StageFlags) => {
     const source = await hostSourceFromFlags({ ...flags, inventory: flags.inventory });
     if (!source.fromVcenters) throw new UsageError(`--inventory: staging goes through vCenter, and ${flags.inventory} names no vCenter`);
-    const { source: bundle } = await bundleFromFlags(flags.bundle, flags.vib ?? []);
+    const { source: bundle } = await bundleFromFlags(flags.bundle, flags.vib ?? [], flags.sha256);
     const id = flags.id ?? `stage-${bundle.source.split('/').pop()?.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const typed: StageBundleInput = {
       rolloutId: id,
@@ -79,7 +81,8 @@ function registerStage(program: Command): void {
         process.exitCode = EXIT.ok;
       } catch (err) {
         if (!(err instanceof WorkflowFailedError)) throw err;
-        process.stderr.write(`vibflow: staging failed: ${failureInWords(err)}\n`);
+        const { category, message } = failureInWords(err);
+        process.stderr.write(`vibflow: staging failed (${category}): ${message}\n`);
         process.exitCode = EXIT.failed;
       }
     });
