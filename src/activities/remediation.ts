@@ -18,7 +18,7 @@ import { TERMINAL_FAILED_JOB_STATES, JOB_STATE } from '../esxi/valueMaps';
 import type { BundleFacts } from '../remediation/bundleCheck';
 import { isHostBusyTask, precheckVerdict, type CimFacts, type PrecheckReport, type VcenterFacts } from '../remediation/precheck';
 import type { StagedForHost } from '../staging/model';
-import { copyForHost } from '../staging/plan';
+import { copyForHost, noCopyReason } from '../staging/plan';
 import { VsphereError, VsphereFault, type VsphereClient } from '../vsphere';
 import type { HostState, MoRef, TaskInfo, VcenterTarget } from '../vsphere/model';
 import { VIBFLOW_HOST } from '../shared/searchAttributes';
@@ -233,7 +233,9 @@ async function bundleFacts(input: PrecheckInput, managed: NonNullable<PrecheckIn
       copySizeBytes = files.find((f) => f.datastorePath.endsWith(`/${name}`))?.sizeBytes ?? null;
     }
     const acceptance = await vcenter.hostAcceptanceLevel(hostRef(target));
-    return { copies: staged.copies, copy, copySizeBytes, acceptance, vibs: staged.vibs, ...(staged.planned ? { planned: true } : {}) };
+    const sizeBytes = staged.copies[0]?.sizeBytes;
+    const unreachable = !copy && sizeBytes !== undefined ? { noCopyReason: noCopyReason({ name: input.host.name, hostRef: managed.hostRef }, datastores, sizeBytes) } : {};
+    return { copies: staged.copies, copy, ...unreachable, copySizeBytes, acceptance, vibs: staged.vibs, ...(staged.planned ? { planned: true } : {}) };
   });
 }
 

@@ -13,6 +13,8 @@ export interface BundleFacts {
   readonly copies: readonly StagedCopy[];
   /** The copy on a datastore the host mounts and can access; null when none. */
   readonly copy: StagedCopy | null;
+  /** When no copy is in reach: what the host mounts and why none of it took a copy (full, not accessible). */
+  readonly noCopyReason?: string;
   /** Size of what that datastore holds at the copy's path; null when the file is not there. */
   readonly copySizeBytes: number | null;
   readonly acceptance: HostAcceptanceLevel;
@@ -43,7 +45,7 @@ export function bundleVerdict(host: string, facts: BundleFacts): BundleVerdict {
   const { copy } = facts;
   if (!copy) {
     const where = [...new Set(facts.copies.map((c) => c.datastore))].join(', ') || 'no datastore';
-    reasons.push(`${host} cannot read the staged bundle: it mounts none of the datastores it is staged on (${where}), or cannot access them`);
+    reasons.push(`${host} cannot read the staged bundle: it mounts none of the datastores it is staged on (${where}), or cannot access them${facts.noCopyReason ? `; ${facts.noCopyReason}` : ''}`);
   } else if (facts.planned) {
     // A dry run: staging would put the copy there; whether it is there, complete, is checked when the rollout runs.
   } else if (facts.copySizeBytes === null) {

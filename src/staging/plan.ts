@@ -59,6 +59,15 @@ function blockedReason(host: StagingHost, all: readonly DatastoreSummary[], opti
   return `${host.name} mounts no datastore the bundle can be staged on (${why.join('; ')})`;
 }
 
+/**
+ * Why a host can read none of the staged copies, as the plan would have said it: what the host
+ * mounts, and why none of those took a copy (full, not accessible). For the pre-check, which
+ * finds this at the host's turn.
+ */
+export function noCopyReason(host: StagingHost, datastores: readonly DatastoreSummary[], sizeBytes: number): string {
+  return blockedReason(host, datastores, { sizeBytes }, (ds) => ds.freeBytes >= sizeBytes);
+}
+
 export function chooseDatastores(hosts: readonly StagingHost[], datastores: readonly DatastoreSummary[], options: StagingChoiceOptions): StagingChoice {
   const staged = options.alreadyStaged ?? new Set<string>();
   const hasRoom = (ds: DatastoreSummary) => staged.has(ds.name) || ds.freeBytes >= options.sizeBytes;

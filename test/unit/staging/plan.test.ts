@@ -1,4 +1,4 @@
-import { chooseDatastores, copyForHost } from '../../../src/staging/plan';
+import { chooseDatastores, copyForHost, noCopyReason } from '../../../src/staging/plan';
 import type { DatastoreSummary } from '../../../src/vsphere/model';
 
 const MB = 1024 * 1024;
@@ -78,5 +78,13 @@ describe('copyForHost', () => {
     const copies = [{ datastore: 'shared' }, { datastore: 'local-1' }];
     expect(copyForHost('host-1', copies, stores)).toEqual({ datastore: 'local-1' });
     expect(copyForHost('host-9', copies, stores)).toBeUndefined();
+  });
+});
+
+describe('noCopyReason', () => {
+  it('says, at the host\'s turn, what it mounts and why none of it holds a copy', () => {
+    const datastores = [ds('shared', ['host-1']), ds('full', ['host-2'], { freeBytes: 1 * MB }), ds('lost', ['host-2'], { inaccessibleOn: ['host-2'] })];
+    expect(noCopyReason(host(2), datastores, 10 * MB)).toBe('esx-2 mounts no datastore the bundle can be staged on (full: full (1.0 MB free, the bundle needs 10.0 MB); lost: not accessible)');
+    expect(noCopyReason(host(3), datastores, 10 * MB)).toBe('esx-3 mounts no datastore');
   });
 });
