@@ -7,6 +7,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { BundleError, inspectBundle, type BundleInfo } from '../bundle';
 import { loadInventory } from '../inventory/inventory';
+import { isBundleUrl, sourceLabel } from '../staging/bundleSource';
 import type { VcentersHostSource } from '../inventory/vcenterHosts';
 import { vibFromText } from '../workflows/remediationInput';
 import type { FleetRolloutInput } from '../workflows/rolloutInput';
@@ -21,6 +22,7 @@ export interface RolloutFlags extends InstallSettingFlags, RemediationFlags, Not
   inventory?: string;
   uri?: string;
   bundle?: string;
+  sha256?: string;
   datastore?: string;
   keepStaged?: boolean;
   hosts?: string;
@@ -45,7 +47,7 @@ export const ROLLOUT_FIELDS: FieldFlags = {
   bundleUri: '--uri',
   bundle: '--bundle',
   'bundle.source': '--bundle',
-  'bundle.sha256': '--bundle',
+  'bundle.sha256': '--sha256',
   datastore: '--datastore',
   keepStaged: '--keep-staged',
   maxConcurrency: '--max-concurrency',
@@ -67,7 +69,8 @@ export function addRolloutOptions(command: Command): Command {
     command
       // Checked when used rather than by commander: `rollout pause ID` must not ask for them.
       .option('--inventory <file>', 'inventory of the hosts (required)')
-      .option('--bundle <file>', 'offline bundle file (zip): read, staged on the hosts\' datastores through vCenter and checked on each host before it is touched')
+      .option('--bundle <file|url>', 'offline bundle file (zip), or an http(s) URL the workers read (with --sha256): staged on the hosts\' datastores through vCenter and checked on each host before it is touched')
+      .option('--sha256 <hex>', 'the bundle\'s SHA-256: required with a --bundle URL, checked against a --bundle file')
       .option('--uri <uri>', 'instead of --bundle: an offline bundle already on the hosts, e.g. file:///vmfs/volumes/datastore1/bundle.zip')
       .option('--datastore <name>', 'with --bundle: stage on this datastore (else the fewest datastores that reach every host)')
       .option('--keep-staged', 'with --bundle: leave the staged copies when the rollout ends (vibflow staged --remove removes them)')
@@ -93,9 +96,10 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
   const missing = [...(flags.inventory ? [] : ['--inventory']), ...(flags.uri || flags.bundle ? [] : ['--bundle FILE (or --uri)'])];
   if (missing.length) throw new UsageError(`${missing.join(' and ')}: Required to start a rollout`);
   if (flags.uri && flags.bundle) throw new UsageError('--bundle and --uri: give one (--bundle stages the file, --uri names a bundle already on the datastores)');
+  if (flags.sha256 && !flags.bundle) throw new UsageError('--sha256: only with --bundle');
   if ((flags.datastore || flags.keepStaged) && !flags.bundle) throw new UsageError(`${flags.datastore ? '--datastore' : '--keep-staged'}: only with --bundle FILE (a bundle vibflow stages)`);
   const source = await hostSourceFromFlags({ ...flags, inventory: flags.inventory as string });
-  const bundle = flags.bundle ? await bundleFromFlags(flags.bundle, flags.vib ?? []) : undefined;
+  const bundle = flags.bundle ? await bundleFromFlags(flags.bundle, flags.vib ?? [], flags.sha256) : undefined;
   if (bundle && !source.fromVcenters) throw new UsageError('--bundle: staging goes through vCenter; the inventory must name a vCenter (or give --uri)');
   const canary = flags.canary?.split(',').map((size) => {
     if (!/^\d+$/.test(size.trim())) throw new UsageError(`--canary: "${size}" is not a batch size; write e.g. 1,5`);
@@ -130,12 +134,26 @@ export async function rolloutInputFromFlags(flags: RolloutFlags, rolloutId: stri
   };
 }
 
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+
 /**
- * A local bundle file as the rollout's source: read here first (a file that is not an offline
- * bundle, or a --vib it does not contain, is a usage error before anything starts), then named by
- * its absolute path and SHA-256 for the workers, which read and check it again.
+ * The rollout's bundle source from `--bundle` (and `--sha256`).
+ * - A local file is read here first (a file that is not an offline bundle, or a --vib it does not
+ *   contain, is a usage error before anything starts), then named by its absolute path and
+ *   SHA-256 for the workers, which read and check it again. `--sha256`, when given, must match.
+ * - An http(s) URL (an artifact repository) is read by the workers, not here: `--sha256` is
+ *   required, they check the download against it, and staging checks any --vib against what
+ *   they read. The URL goes into the workflow's input, so it must carry no credential.
  */
-export async function bundleFromFlags(file: string, vibFlags: readonly string[]): Promise<{ source: { source: string; sha256: string }; info: BundleInfo }> {
+export async function bundleFromFlags(file: string, vibFlags: readonly string[], sha256?: string): Promise<{ source: { source: string; sha256: string }; info?: BundleInfo }> {
+  if (sha256 !== undefined && !SHA256.test(sha256)) throw new UsageError(`--sha256: "${sha256}" is not a SHA-256 (64 hex digits)`);
+  if (isBundleUrl(file)) {
+    if (!URL.canParse(file)) throw new UsageError(`--bundle: "${sourceLabel(file)}" is not a valid URL`);
+    const url = new URL(file);
+    if (url.username || url.password) throw new UsageError('--bundle: the URL carries a user or password; it would be kept in the rollout\'s history. Give a URL the workers can read without one (the value given is not shown)');
+    if (!sha256) throw new UsageError(`--bundle ${sourceLabel(file)}: give its --sha256 (the workers download it and check the bytes against it)`);
+    return { source: { source: file, sha256: sha256.toLowerCase() } };
+  }
   const absolute = path.resolve(file);
   let info: BundleInfo;
   try {
@@ -145,6 +163,7 @@ export async function bundleFromFlags(file: string, vibFlags: readonly string[])
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`--bundle: no file ${absolute}`);
     throw err;
   }
+  if (sha256 !== undefined && sha256.toLowerCase() !== info.sha256) throw new UsageError(`--sha256: ${absolute} has SHA-256 ${info.sha256}, not ${sha256.toLowerCase()}`);
   const has = info.vibs.map((v) => `${v.name} ${v.version}`).join(', ');
   for (const text of vibFlags) {
     const vib = vibFromText(text);
