@@ -6,15 +6,14 @@
  * touched. Ground truth: the simulator's counters, and VMware's govc reading the datastores.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { projectGoTool } from '../../src/devserver/goTool';
 import { writeBundle } from '../../src/simulator/bundleBuilder';
 import { useCliStack } from '../support/cliStack';
 import { recordHistoryFixture } from '../support/histories';
 import { testClient } from '../support/temporal';
-import { run, vibflow } from '../support/commands';
-import { GOVC_MODULE } from '../support/vcsim';
+import { vibflow } from '../support/commands';
+import { govcFor, type GovcTarget } from '../support/govc';
 
 jest.setTimeout(240_000);
 
@@ -30,7 +29,7 @@ describe('rollout --bundle: staged through vCenter, checked on each host, instal
     vcenter: { clusters: 2, rebootSeconds: 1 },
   }, 180_000);
   let bundle: string;
-  let govc: (args: readonly string[]) => ReturnType<typeof run>;
+  let govc: GovcTarget;
   const four = ['--hosts', 'esx-001,esx-002,esx-003,esx-004'];
 
   beforeAll(async () => {
@@ -39,14 +38,7 @@ describe('rollout --bundle: staged through vCenter, checked on each host, instal
       { name: 'vibflow-drv', version: '2.0.0-1', acceptanceLevel: 'partner', maintenanceMode: true, liveInstall: false, payloadBytes: 256 * 1024 },
       { name: 'vibflow-tools', version: '1.1.0-3', acceptanceLevel: 'partner', maintenanceMode: false, liveInstall: true },
     ] });
-    const vcenter = stack.simulator.vcenter!;
-    const password = (await readFile(vcenter.credential.slice('file:'.length), 'utf8')).trim();
-    const binary = projectGoTool('govc', GOVC_MODULE, () => undefined);
-    if (!binary) throw new Error(`govc is built with Go (${GOVC_MODULE}); no Go toolchain found`);
-    const knownHosts = path.join(stack.dir, 'known_hosts');
-    await writeFile(knownHosts, `${new URL(vcenter.url).host} ${vcenter.thumbprint}\n`);
-    const env = { GOVC_URL: vcenter.url, GOVC_USERNAME: vcenter.user, GOVC_PASSWORD: password, GOVC_TLS_KNOWN_HOSTS: knownHosts, GOVC_PERSIST_SESSION: 'false' };
-    govc = (args) => run(binary, args, { env, timeoutMs: 60_000 });
+    govc = await govcFor(stack.simulator, stack.dir);
   });
 
   const staged = async () => (await govc(['datastore.ls', '-ds', 'shared', '-R', 'vibflow'])).stdout.trim();
