@@ -122,7 +122,7 @@ export async function upgradeWhileRolling(options: UpgradeOptions): Promise<Upgr
   const versionOf = (s: DeploymentStatusJson, buildId: string) => s.versions.find((v) => v.buildId === buildId);
   const workerArgs = ['--deployment', deployment];
   // 20 hosts for the rollout on v1, one for a lone install on v1, two for a rollout on v2.
-  const simulator = await startSimulator({ hosts: ROLLOUT_HOSTS + 3, basePort: 0, addressBase: options.addressBase, installSeconds: 8, bundlesFromFileNames: false });
+  const simulator = await startSimulator({ hosts: ROLLOUT_HOSTS + 3, basePort: 0, addressBase: options.addressBase, installSeconds: 8 });
   await placeBundle(simulator, BUNDLE, [{ name: 'upgrade', version: '1.0.0' }]);
   const workers: WorkerProcess[] = [];
   try {
