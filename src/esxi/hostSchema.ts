@@ -8,6 +8,13 @@ import { z } from 'zod';
 export const CREDENTIAL_REFERENCE = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/;
 const THUMBPRINT = /^[0-9a-fA-F]{2}(:?[0-9a-fA-F]{2}){31}$/;
 export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** A vCenter's name in an inventory's `vcenters` list, e.g. vc-fra1. */
+export const VCENTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+/**
+ * The name a rollout gives a host: its name, or `VCENTER/HOST` where the name is in more than one
+ * of the inventory's vCenters (host names are unique within a vCenter only).
+ */
+export const TARGET_NAME = new RegExp(`^(?:${VCENTER_NAME.source.slice(1, -1)}/)?${HOST_NAME.source.slice(1, -1)}$`);
 
 export const tlsSchema = z
   .strictObject({
@@ -42,7 +49,7 @@ export const cimTicketSourceSchema = z.strictObject({
 
 export const hostTargetSchema = z
   .strictObject({
-    name: z.string().regex(HOST_NAME, 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    name: z.string().regex(TARGET_NAME, 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit (VCENTER/HOST for a host of one of several vCenters)'),
     url: httpUrl('https://esx01:5989'),
     user: z.string().min(1, 'must not be empty').optional(),
     credential: credentialReference.optional(),

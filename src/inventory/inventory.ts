@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { HostTarget } from '../esxi/model';
-import { credentialReference, describeIssues, HOST_NAME, hostTargetSchema, hostTlsSchema, vcenterTargetSchema } from '../esxi/hostSchema';
+import { credentialReference, describeIssues, HOST_NAME, hostTargetSchema, hostTlsSchema, VCENTER_NAME, vcenterTargetSchema } from '../esxi/hostSchema';
 import { UsageError } from '../cli/usageError';
 
 export const DEFAULT_CIM_URL_TEMPLATE = 'https://{name}:5989';
@@ -60,7 +60,7 @@ export const oneVcenterInventorySchema = z
   .superRefine((inventory, ctx) => uniqueNames(inventory.hosts, ctx));
 
 /** A vCenter's name in the inventory: how hosts (`VCENTER/HOST`), clusters and --vcenter name it (a one-vCenter inventory's is its host:port). */
-export const VCENTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+export { VCENTER_NAME };
 
 /** One vCenter of a fleet that spans several: the one-vCenter form's fields, under a name. */
 export const vcenterEntrySchema = vcenterTargetSchema.extend({

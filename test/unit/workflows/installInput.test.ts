@@ -26,6 +26,11 @@ describe('parseInstallInput', () => {
     expect(plan.pollIntervalMs).toBe(2_000);
   });
 
+  it('takes VCENTER/HOST, the name a rollout over several vCenters gives a host whose name is in more than one, and nothing deeper', () => {
+    expect(parseInstallInput({ ...valid, host: { ...host, name: 'vc-fra1/esx-001' } }).plan.host.name).toBe('vc-fra1/esx-001');
+    for (const name of ['vc-1/esx/001', '/esx-001', 'vc-1/', 'vc-1/-esx']) expect(problems({ ...valid, host: { ...host, name } })).toMatch(/^.*host\.name: must be 1-63 letters/m);
+  });
+
   it('keeps special characters and non-ASCII in the bundle URI as they are', () => {
     const uri = `file:///vmfs/volumes/ds1/a&b<c>"d'e]]>-ünïcødé.zip`;
     expect(parseInstallInput({ ...valid, bundleUri: uri }).plan.bundleUri).toBe(uri);
