@@ -4,10 +4,10 @@
  */
 import { copyLine, stagingLine, type RolloutProgress } from '../workflows/rolloutState';
 import { LiveBlock, progressBar } from './liveBlock';
-import type { LiveHost } from './liveHosts';
+import { waitingByVcenter, waitingText, type LiveHost } from './liveHosts';
 import { stateText, totalsText } from './rolloutReport';
 
-export type HostProgress = Pick<LiveHost, 'percent' | 'activity'>;
+export type HostProgress = Pick<LiveHost, 'percent' | 'activity' | 'retrying'>;
 
 export interface RolloutView {
   update(progress: RolloutProgress, live: ReadonlyMap<string, HostProgress>): void;
@@ -24,14 +24,18 @@ export function createRolloutView(out: NodeJS.WriteStream = process.stdout): Rol
 class PlainLines implements RolloutView {
   private last = '';
   constructor(private readonly out: NodeJS.WritableStream) {}
-  update(progress: RolloutProgress): void {
+  update(progress: RolloutProgress, live: ReadonlyMap<string, HostProgress>): void {
     // While the bundle is staged, the line follows the uploads (bytes done and rate of each copy).
     const staging = progress.phase === 'staging' && progress.staging
       ? ` | ${stagingLine(progress.staging)}${progress.staging.copies.filter((c) => c.state === 'uploading' || c.state === 'verifying').map((c) => `; ${copyLine(c)}`).join('')}`
       : '';
-    const line = `[${stateText(progress)}] ${totalsText(progress.totals)}${staging}`;
-    if (line !== this.last) this.out.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-    this.last = line;
+    const waiting = waitingByVcenter(progress, live);
+    const totals = `[${stateText(progress)}] ${totalsText(progress.totals)}${staging}`;
+    const line = `${totals}${waiting.map((w) => `; waiting: ${waitingText(w)}`).join('')}`;
+    // A line when the totals, the staging or who waits (and since when) change, not at every retry attempt.
+    const key = JSON.stringify([totals, waiting.map((w) => [w.vcenter, w.hosts, w.retry.since])]);
+    if (key !== this.last) this.out.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+    this.last = key;
   }
   stop(): void {}
 }
@@ -55,6 +59,7 @@ class LiveBars implements RolloutView {
         return `${label(row.host)} ${progressBar((host?.percent ?? 0) / 100)} ${String(host?.percent ?? 0).padStart(3)}% | ${host?.activity ?? 'starting'}`;
       }),
       ...(running.length > MAX_BARS ? [`... and ${running.length - MAX_BARS} more installing`] : []),
+      ...waitingByVcenter(progress, live).map((w) => `waiting: ${waitingText(w)}`),
     ]);
   }
   stop(): void {

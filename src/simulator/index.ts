@@ -24,6 +24,7 @@ export { FAILURE_CATEGORIES } from './host';
 export type { VcenterInfo, VcenterOptions } from './vcenter';
 export type { VcenterFault, VcenterHostStats } from './vcenterProcess';
 export { VCENTER_FAULTS } from './vcenterProcess';
+export { startVcenterFleet, type VcenterFleet, type VcenterFleetOptions, type VcenterFleetStats } from './vcenterFleet';
 
 export interface SimulatorOptions {
   readonly hosts: number;
@@ -129,6 +130,12 @@ export interface Simulator {
   setAcceptanceLevel(host: string, level: HostAcceptanceLevel): Promise<void>;
   /** A host's mount of a datastore loses (or regains) its path: mountInfo.accessible. */
   setDatastoreAccessible(datastore: string, host: string, accessible: boolean): Promise<void>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the vCenter process: a vCenter that stops answering. */
+  setVcenterFrozen(frozen: boolean): void;
+  /** Epoch ms since the vCenter is frozen, undefined while it answers. */
+  vcenterFrozenAt(): number | undefined;
+  /** The vCenter refuses new logins (InvalidLogin), or accepts them again. */
+  setVcenterRefusesLogins(refuse: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -324,6 +331,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       datastores.setAccessible(name, host, accessible);
       await vcenter?.process.setDatastoreAccessible(name, host, accessible);
     },
+    setVcenterFrozen: (frozen) => (frozen ? runningVcenter().process.freeze() : runningVcenter().process.thaw()),
+    vcenterFrozenAt: () => vcenter?.process.frozenAt,
+    setVcenterRefusesLogins: (refuse) => runningVcenter().process.refuseLogins(refuse),
     stop: async () => {
       await vcenter?.process.stop();
       await control?.close();

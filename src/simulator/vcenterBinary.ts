@@ -1,25 +1,35 @@
 /**
- * The vCenter simulator binary, built like the project's other Go tools: `.vibflow/bin/vibflow-vcsim`,
- * compiled with `go build` from test/vcsim when it is missing or older than its Go sources.
+ * The vCenter simulator binary, built like the project's other Go tools: `.vibflow/bin/vibflow-vcsim-HASH`,
+ * compiled with `go build` from test/vcsim when the binary of these very sources is missing. The
+ * name carries a hash of the sources, so worktrees (or branches) with different Go sources that
+ * share .vibflow never run each other's build.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { executable, goAvailable, PROJECT_BIN } from '../devserver/goTool';
 
 export const VCENTER_SIMULATOR_SOURCE = path.resolve(__dirname, '../..', 'test', 'vcsim');
-export const VCENTER_SIMULATOR = path.join(PROJECT_BIN, 'vibflow-vcsim');
+/** The binary of an earlier layout, without the hash: used only when there is no Go to build. */
+const UNHASHED_SIMULATOR = path.join(PROJECT_BIN, 'vibflow-vcsim');
 
-/** When the Go program last changed: its newest .go file, go.mod or go.sum (0 without sources). */
-function sourcesChangedAt(): number {
+/** A short hash of the Go program: its .go files, go.mod and go.sum (undefined without sources). */
+function sourcesHash(): string | undefined {
   let files: string[];
   try {
-    files = readdirSync(VCENTER_SIMULATOR_SOURCE).filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum');
+    files = readdirSync(VCENTER_SIMULATOR_SOURCE).filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum').sort();
   } catch {
-    return 0;
+    return undefined;
   }
-  return Math.max(0, ...files.map((f) => statSync(path.join(VCENTER_SIMULATOR_SOURCE, f)).mtimeMs));
+  if (!files.length) return undefined;
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update('\0').update(readFileSync(path.join(VCENTER_SIMULATOR_SOURCE, f))).update('\0');
+  return hash.digest('hex').slice(0, 12);
 }
+
+/** Where the binary of the current sources lives. */
+export const VCENTER_SIMULATOR = path.join(PROJECT_BIN, `vibflow-vcsim-${sourcesHash() ?? 'prebuilt'}`);
 
 function build(log: (line: string) => void): string {
   const started = Date.now();
@@ -44,9 +54,9 @@ function build(log: (line: string) => void): string {
 
 /** The vibflow-vcsim binary, built or rebuilt with Go when needed; undefined when there is none and no Go. */
 export function resolveVcenterSimulator(log: (line: string) => void = () => undefined): string | undefined {
-  const present = executable(VCENTER_SIMULATOR);
-  if (present && statSync(VCENTER_SIMULATOR).mtimeMs >= sourcesChangedAt()) return VCENTER_SIMULATOR;
+  if (executable(VCENTER_SIMULATOR)) return VCENTER_SIMULATOR;
   if (goAvailable()) return build(log);
-  if (present) log(`${VCENTER_SIMULATOR} is older than its sources and there is no Go to rebuild it: using it as it is`);
-  return present ? VCENTER_SIMULATOR : undefined;
+  if (!executable(UNHASHED_SIMULATOR)) return undefined;
+  log(`${VCENTER_SIMULATOR} is missing and there is no Go to build it: using ${UNHASHED_SIMULATOR} as it is`);
+  return UNHASHED_SIMULATOR;
 }

@@ -131,6 +131,36 @@ export class VcenterProcess {
     return ((await this.control('GET', '/stats')) as { hosts: Record<string, VcenterHostStats> }).hosts;
   }
 
+  /** New logins fail with InvalidLogin (refuse) or succeed again; open sessions stay valid. */
+  async refuseLogins(refuse: boolean): Promise<void> {
+    if (this.frozen) throw new Error('vCenter simulator: frozen; thaw it first');
+    await this.control('POST', '/refuse-logins', { refuse });
+  }
+
+  /** The process's PID, for what a test does to it from outside. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /**
+   * Stops the process where it is (SIGSTOP): the vCenter stops answering, its sockets stay open,
+   * as a hung vCenter does; thaw (SIGCONT) lets it carry on.
+   */
+  freeze(): void {
+    if (this.child.kill('SIGSTOP')) this.frozenAt = Date.now();
+  }
+
+  thaw(): void {
+    if (this.child.kill('SIGCONT')) this.frozenAt = undefined;
+  }
+
+  /** Epoch ms since it is frozen, undefined when it answers. */
+  frozenAt: number | undefined;
+
+  get frozen(): boolean {
+    return this.frozenAt !== undefined;
+  }
+
   private async control(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
     const res = await fetch(`${this.controlUrl}${route}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
     const answer = (await res.json()) as { error?: string };
@@ -143,6 +173,7 @@ export class VcenterProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
       // ChildProcess.kill signals this child's PID (and does not throw if it is already gone).
+      if (this.frozen) this.thaw();
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;

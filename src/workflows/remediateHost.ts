@@ -76,6 +76,15 @@ const { readHostState } = proxyLocalActivities<typeof activities>({
   summary: 'read the host state in vCenter',
 });
 
+// The one read after the install decides about the reboot: it waits for a vCenter that stops
+// answering (retried with backoff) instead of failing the host. Same activity, same marker.
+const { readHostState: readHostStatePatiently } = proxyLocalActivities<typeof activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '30m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s' },
+  summary: 'read the host state in vCenter',
+});
+
 const { rebootHost } = proxyActivities<typeof activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '10s',
@@ -148,6 +157,8 @@ class HostRemediation {
   readonly self = workflowInfo();
   readonly installWorkflowId = remediationInstallId(this.self.workflowId);
   step: RemediationStep = 'pre-check';
+  /** When the current step began (workflow time). */
+  stepSinceMs = this.startedAtMs;
   maintenance: MaintenanceState = 'not-entered';
   unreachable: UnreachableState | undefined;
   outcome: RemediationOutcome | undefined;
@@ -188,6 +199,7 @@ class HostRemediation {
       bundleUri: this.bundleUri ?? String(this.input.bundleUri ?? 'a staged bundle'),
       ...(this.staged ? { datastore: this.staged.datastore, rebootPredicted: this.staged.rebootPredicted } : {}),
       step: this.step,
+      stepSince: new Date(this.stepSinceMs).toISOString(),
       maintenance: this.maintenance,
       elapsedSeconds: Math.round((Date.now() - this.startedAtMs) / 1000),
       ...(this.outcome ? { outcome: this.outcome } : {}),
@@ -207,6 +219,7 @@ class HostRemediation {
    */
   enterStep(next: RemediationStep): void {
     this.step = next;
+    this.stepSinceMs = Date.now();
     upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: next }]);
     this.showProgress();
   }
@@ -358,7 +371,7 @@ async function waitUntilBack(run: HostRemediation, requestedAtMs: number): Promi
 async function rebootIfNeeded(run: HostRemediation, result: InstallResult): Promise<void> {
   const { reboot } = run.plan.policy;
   // vCenter's summary.rebootRequired also catches a reboot an earlier install left waiting.
-  const afterInstall = reboot === 'always' ? undefined : await readHostState(run.vcenterHost);
+  const afterInstall = reboot === 'always' ? undefined : await readHostStatePatiently(run.vcenterHost);
   const pending = rebootPending(result, afterInstall?.rebootRequired ?? false);
   if (!needsReboot(reboot, pending)) {
     run.facts.rebootPending = pending;

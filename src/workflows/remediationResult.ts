@@ -35,6 +35,8 @@ export interface RemediationProgress {
   readonly cluster: string | null;
   readonly bundleUri: string;
   readonly step: RemediationStep;
+  /** When the current step began, ISO 8601 (absent in results recorded before it existed). */
+  readonly stepSince?: string;
   readonly maintenance: MaintenanceState;
   readonly elapsedSeconds: number;
   readonly outcome?: RemediationOutcome;

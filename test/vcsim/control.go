@@ -15,10 +15,12 @@ import (
 //	POST /hosts/NAME/reboot-required  {"required": true}: an install waits for a reboot (summary.rebootRequired)
 //	POST /hosts/NAME/acceptance       {"level": "community"}: what HostImageConfigGetAcceptance answers
 //	POST /datastores/NAME/hosts/HOST  {"accessible": false}: the host's mount loses its path (mountInfo.accessible)
-func (f *fleet) controlHandler() http.Handler {
+//	POST /refuse-logins               {"refuse": true}: new logins fail with InvalidLogin (see logins.go)
+func (f *fleet) controlHandler(logins *logins) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hosts/{name}/acceptance", f.serveAcceptance)
 	mux.HandleFunc("POST /datastores/{datastore}/hosts/{name}", f.serveMountAccess)
+	mux.HandleFunc("POST /refuse-logins", logins.serveRefuse)
 	mux.HandleFunc("GET /stats", f.serveStats)
 	mux.HandleFunc("POST /hosts/{name}/fault", f.serveFault)
 	mux.HandleFunc("POST /hosts/{name}/reboot-required", f.serveRebootRequired)
@@ -59,7 +61,7 @@ func (f *fleet) serveStats(w http.ResponseWriter, _ *http.Request) {
 	for _, host := range f.hosts {
 		hosts[host.Name] = host.stats()
 	}
-	reply(w, http.StatusOK, map[string]any{"hosts": hosts})
+	reply(w, http.StatusOK, map[string]any{"hosts": hosts, "refusingLogins": f.logins != nil && f.logins.isRefusing()})
 }
 
 func (f *fleet) serveFault(w http.ResponseWriter, r *http.Request) {

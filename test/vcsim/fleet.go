@@ -27,6 +27,7 @@ type fleet struct {
 	byName map[string]*remediableHost
 	// The spec's datastores that some host mounts, by name.
 	datastores map[string]*datastore
+	logins     *logins
 }
 
 // buildFleet creates the spec's datacenter, clusters and hosts through vcsim's own API, in

@@ -167,7 +167,8 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("-control: %w", err)
 	}
-	go func() { _ = http.Serve(control, hosts.controlHandler()) }()
+	hosts.logins = installLogins(simulator.Map.SessionManager(), opts.user, opts.password)
+	go func() { _ = http.Serve(control, hosts.controlHandler(hosts.logins)) }()
 
 	ready := map[string]string{"url": sdk, "thumbprint": thumbprint(certificate), "controlUrl": "http://" + control.Addr().String()}
 	if err := json.NewEncoder(os.Stdout).Encode(ready); err != nil {

@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { HOST_ACCEPTANCE_LEVELS, type HostAcceptanceLevel } from '../../bundle';
 import { numberArg, portArg } from '../numberArg';
 import { UsageError } from '../usageError';
-import { defaultDatastoreName, FAILURE_CATEGORIES, simulatedHostName, startSimulator, VCENTER_FAULTS, type DatastoreOptions, type FailureCategory, type VcenterFault, type VcenterOptions } from '../../simulator';
+import { defaultDatastoreName, FAILURE_CATEGORIES, simulatedHostName, startSimulator, startVcenterFleet, VCENTER_FAULTS, type DatastoreOptions, type FailureCategory, type VcenterFault, type VcenterOptions } from '../../simulator';
 import { SAMPLE_BUNDLE, writeBundle } from '../../simulator/bundleBuilder';
 
 interface SimulatorFlags {
@@ -34,6 +34,7 @@ interface SimulatorFlags {
   datastoreFree?: Record<string, number>;
   acceptance?: Record<string, HostAcceptanceLevel>;
   sampleBundle?: string;
+  vcenters?: number;
 }
 
 /** --sample-bundle FILE: a real offline bundle (zip, metadata.zip, an `ar` VIB) for the user to try. */
@@ -107,8 +108,8 @@ function vcenterOptions(flags: SimulatorFlags): VcenterOptions | undefined {
     return undefined;
   }
   const clusters = flags.clusters ?? 1;
-  if (clusters > flags.hosts) throw new UsageError(`--clusters ${clusters} is more than --hosts ${flags.hosts}: every cluster needs a host`);
-  const names = Array.from({ length: flags.hosts }, (_, i) => simulatedHostName(i));
+  if (clusters > flags.hosts && flags.vcenters === undefined) throw new UsageError(`--clusters ${clusters} is more than --hosts ${flags.hosts}: every cluster needs a host`);
+  const names = Array.from({ length: flags.vcenters === undefined ? flags.hosts : flags.hosts * clusters }, (_, i) => simulatedHostName(i));
   const unknown = Object.keys(flags.vcenterFault ?? {}).find((host) => !names.includes(host));
   if (unknown) throw new UsageError(`--vcenter-fault ${unknown}: no such host (the hosts are ${names[0]} to ${names[names.length - 1]})`);
   return {
@@ -141,6 +142,7 @@ export function registerSimulator(program: Command): void {
     .addOption(new Option('--reboot-seconds <s>', 'with --vcenter: how long a rebooting host stays away (default 3)').argParser(numberArg('--reboot-seconds', 0)))
     .addOption(new Option('--maintenance-seconds <s>', 'with --vcenter: how long entering or exiting maintenance mode takes (default 1)').argParser(numberArg('--maintenance-seconds', 0)))
     .addOption(new Option('--vcenter-fault <host=fault>', `with --vcenter: inject a fault (repeatable): ${VCENTER_FAULTS.join(', ')}`).argParser(hostAssignment('--vcenter-fault', 'FAULT', VCENTER_FAULTS)))
+    .addOption(new Option('--vcenters <n>', 'with --vcenter: serve this many vCenters (vc-1, vc-2, ...), each its own process, port, certificate, password and datastores, each with --clusters clusters of --hosts hosts (names repeat across vCenters); the inventory lists them all').argParser(numberArg('--vcenters', 1, 64, true)))
     .option('--datastore-root <dir>', 'put each datastore in DIR/<name>/ (kept after the simulator stops; default: a temporary directory)')
     .option('--datastore <name>', 'a datastore every host mounts (repeatable; default datastore1, LocalDS_0 with --vcenter)', collect)
     .option('--local-datastores', 'also give each host a datastore of its own, HOST-local, that no other host mounts')
@@ -151,12 +153,16 @@ export function registerSimulator(program: Command): void {
     .option('--sample-bundle <file>', 'write a real offline bundle to FILE to try (VIBs the hosts do not have yet)')
     .action(async (flags: SimulatorFlags) => {
       const vcenter = vcenterOptions(flags);
-      const names = Array.from({ length: flags.hosts }, (_, i) => simulatedHostName(i));
+      if (flags.vcenters !== undefined && !vcenter) throw new UsageError('--vcenters needs --vcenter');
+      // With --vcenters, --hosts counts the hosts of a cluster: each vCenter has clusters x hosts, named alike.
+      const names = Array.from({ length: flags.vcenters === undefined ? flags.hosts : flags.hosts * (flags.clusters ?? 1) }, (_, i) => simulatedHostName(i));
       const unknownHost = Object.keys(flags.acceptance ?? {}).find((host) => !names.includes(host));
       if (unknownHost) throw new UsageError(`--acceptance ${unknownHost}: no such host (the hosts are ${names[0]} to ${names[names.length - 1]})`);
       const datastores = datastoreOptions(flags, names);
       // Written first: a file that cannot be written stops nothing that started.
       const sample = flags.sampleBundle ? await writeSampleBundle(path.resolve(flags.sampleBundle)) : undefined;
+      if (sample) process.stdout.write(`sample bundle: ${sample.file} (${sample.vibs.map((v) => v.id).join(', ')}; see vibflow bundle inspect ${sample.file})\n`);
+      if (flags.vcenters !== undefined) return serveVcenterFleet(flags, vcenter as VcenterOptions, datastores);
       const simulator = await startSimulator({
         hosts: flags.hosts,
         http: flags.http ?? false,
@@ -182,9 +188,6 @@ export function registerSimulator(program: Command): void {
         const mounts = ds.mounts.map((m) => `${m.host}${m.accessible ? '' : ' (not accessible)'}`).join(', ') || 'no host';
         process.stdout.write(`datastore ${ds.name}  ${ds.directory}  (/vmfs/volumes/${ds.name}/ or /vmfs/volumes/${ds.uuid}/ on ${mounts})\n`);
       }
-      if (sample) {
-        process.stdout.write(`sample bundle: ${sample.file} (${sample.vibs.map((v) => v.id).join(', ')}; see vibflow bundle inspect ${sample.file})\n`);
-      }
       if (simulator.vcenter) {
         const { url, user, thumbprint, controlUrl } = simulator.vcenter;
         process.stdout.write(`vCenter: ${url}  user ${user}  thumbprint ${thumbprint}\nvCenter control endpoint: ${controlUrl}\n`);
@@ -196,4 +199,44 @@ export function registerSimulator(program: Command): void {
       });
       await simulator.stop();
     });
+}
+
+/** --vcenters N: N vCenters with their own hosts, one inventory, one control endpoint. */
+async function serveVcenterFleet(flags: SimulatorFlags, vcenter: VcenterOptions, datastores: readonly DatastoreOptions[]): Promise<void> {
+  if (flags.passwordEnv) throw new UsageError('--password-env does not go with --vcenters: each vCenter has its own password, written beside the inventory');
+  const { clusters, ...perVcenter } = vcenter;
+  const fleet = await startVcenterFleet({
+    vcenters: flags.vcenters as number,
+    clusters,
+    hostsPerCluster: flags.hosts,
+    hosts: {
+      http: flags.http ?? false,
+      basePort: flags.port,
+      installSeconds: flags.installSeconds,
+      jobRetentionSeconds: flags.jobRetentionSeconds,
+      invokeDelayMs: flags.invokeDelayMs,
+      failures: flags.fail ?? {},
+      faultRate: flags.faultRate,
+      seed: flags.seed,
+      datastores,
+      ...(flags.datastoreRoot ? { datastoreRoot: flags.datastoreRoot } : {}),
+      ...(flags.acceptance ? { acceptanceLevels: flags.acceptance } : {}),
+    },
+    vcenter: perVcenter,
+    addressBase: flags.addressBase,
+    inventoryFile: flags.inventory,
+    controlPort: flags.controlPort,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  for (const { name, simulator } of fleet.vcenters) {
+    const info = simulator.vcenter;
+    process.stdout.write(`vCenter ${name}: ${info?.url}  user ${info?.user}  thumbprint ${info?.thumbprint}  ${simulator.hosts.length} hosts (${simulator.hosts[0].name} to ${simulator.hosts[simulator.hosts.length - 1].name})\n`);
+    for (const ds of simulator.datastores) process.stdout.write(`  datastore ${ds.name}  ${ds.directory}  (/vmfs/volumes/${ds.name}/ on the hosts of ${name})\n`);
+  }
+  process.stdout.write(`control endpoint: ${fleet.controlUrl}\ninventory: ${flags.inventory} (one password per vCenter, beside it)\nCtrl-C to stop\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await fleet.stop();
 }

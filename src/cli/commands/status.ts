@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { WorkflowExecutionDescription } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { installResult, type InstallHandle } from '../../api/installs';
 import { answeredQuery, findWork } from '../../api/lookup';
 import { remediationState, type RemediationHandle } from '../../api/remediations';
@@ -9,6 +9,7 @@ import { installProgressQuery } from '../../workflows/installVib';
 import type { InstallProgress, InstallResult } from '../../workflows/installResult';
 import { outcomeLabel, stepLabel } from '../../workflows/remediationResult';
 import { installActivity, outcomeLines } from '../installText';
+import { liveHosts, waitingByVcenter, waitingText } from '../liveHosts';
 import { rolloutSummary } from '../rolloutReport';
 import { addTemporalOptions, withTemporal, type TemporalFlags } from '../temporalOptions';
 import { UsageError } from '../usageError';
@@ -37,12 +38,14 @@ async function installStatus(handle: InstallHandle, description: WorkflowExecuti
   ].join('\n');
 }
 
-async function rolloutStatus(handle: RolloutHandle, description: WorkflowExecutionDescription, json: boolean): Promise<string> {
+async function rolloutStatus(client: Client, handle: RolloutHandle, description: WorkflowExecutionDescription, json: boolean): Promise<string> {
   // Pinned to a version no worker of which runs: its progress cannot be read, and that is why it waits.
   const missing = await missingVersionWorker(handle.client, description);
   if (missing) throw new Error(`rollout ${reportableId(handle.workflowId)} is running, but ${missing}`);
   const state = await rolloutState(handle);
-  if (json) return JSON.stringify({ workflowId: handle.workflowId, kind: 'rollout', status: description.status.name, ...state }, null, 2);
+  // Hosts whose steps wait for a vCenter (or host) that does not answer, asked of their remediations.
+  const waiting = state.work === 'remediation' && state.rows.some((r) => r.state === 'running') ? waitingByVcenter(state, await liveHosts(client, state, 50)) : [];
+  if (json) return JSON.stringify({ workflowId: handle.workflowId, kind: 'rollout', status: description.status.name, ...state, waiting }, null, 2);
   const failed = state.rows.filter((r) => r.state === 'failed');
   const inMaintenance = state.rows.filter((r) => r.inMaintenanceMode);
   return [
@@ -52,6 +55,7 @@ async function rolloutStatus(handle: RolloutHandle, description: WorkflowExecuti
     ...(failed.length > 10 ? [`   ... and ${failed.length - 10} more failed`] : []),
     ...inMaintenance.slice(0, 10).map((r) => `   in maintenance mode: ${r.host}: ${r.maintenanceNote ?? ''}`),
     ...(inMaintenance.length > 10 ? [`   ... and ${inMaintenance.length - 10} more in maintenance mode`] : []),
+    ...waiting.map((w) => `   waiting: ${waitingText(w)}`),
     ...(state.rows.length ? [`   every host: vibflow report ${reportableId(handle.workflowId)}`] : []),
   ].join('\n');
 }
@@ -102,7 +106,7 @@ export function registerStatus(program: Command): void {
       if (!found) throw new UsageError(`no install, rollout or remediation "${id}" in namespace ${client.options.namespace}`);
       const json = flags.json ?? false;
       const text = found.kind === 'install' ? await installStatus(found.handle, found.description, json)
-        : found.kind === 'rollout' ? await rolloutStatus(found.handle, found.description, json)
+        : found.kind === 'rollout' ? await rolloutStatus(client, found.handle, found.description, json)
         : await remediationStatus(found.handle, found.description, json);
       process.stdout.write(`${text}\n`);
     }),
