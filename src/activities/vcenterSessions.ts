@@ -10,6 +10,13 @@ import { resolveCredential } from './credentials';
 
 const sessions = new Map<string, Promise<VsphereClient>>();
 
+/**
+ * A vCenter answers a SOAP call in well under a second (long operations are tasks, polled): one
+ * that has not answered in 15 s has stopped answering, and the step's activity fails and retries
+ * (visibly, with the attempt and this error) instead of hanging a minute on a dead connection.
+ */
+export const VCENTER_REQUEST_TIMEOUT_MS = 15_000;
+
 function sessionKey(target: VcenterTarget, password: string): string {
   return JSON.stringify([target.url, target.user, target.tls ?? {}, createHash('sha256').update(password).digest('hex')]);
 }
@@ -19,7 +26,7 @@ export async function vcenterSession(target: VcenterTarget): Promise<VsphereClie
   const key = sessionKey(target, password);
   let session = sessions.get(key);
   if (!session) {
-    session = VsphereClient.login({ url: target.url, user: target.user, password, ...(target.tls ? { tls: target.tls } : {}) });
+    session = VsphereClient.login({ url: target.url, user: target.user, password, requestTimeoutMs: VCENTER_REQUEST_TIMEOUT_MS, ...(target.tls ? { tls: target.tls } : {}) });
     sessions.set(key, session);
     // A failed login is not cached: the next call tries again.
     session.catch(() => sessions.delete(key));
