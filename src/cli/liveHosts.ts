@@ -47,8 +47,9 @@ async function liveHost(client: Client, row: HostRow, remediation: boolean): Pro
     const progress = await answeredQuery(client.workflow.getHandle(id), remediationProgressQuery);
     const step = progress?.step;
     if (!step) return undefined;
+    // A read the remediation itself tries again (a local activity: not among the pending activities), else an activity Temporal retries.
     const retried = (await retriedActivity(client, id)) ?? (step === 'installing' ? await retriedActivity(client, remediationInstallId(id)) : undefined);
-    const retrying = retried && { ...retried, since: progress.stepSince ?? null };
+    const retrying: StepRetry | undefined = progress.waiting ?? (retried && { ...retried, since: progress.stepSince ?? null });
     const waiting = retrying ? ` (retrying ${retrying.activity}, attempt ${retrying.attempt})` : '';
     if (step !== 'installing') return { step, percent: INSTALLED_STEPS.has(step) ? 100 : 0, activity: `${stepLabel(step)}${waiting}`, ...(retrying ? { retrying } : {}) };
     const p = await answeredQuery(client.workflow.getHandle(remediationInstallId(id)), installProgressQuery);

@@ -19,6 +19,7 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -50,6 +51,7 @@ import {
   type RemediationProgress,
   type RemediationResult,
   type RemediationStep,
+  type StepWaiting,
   type VibCheck,
 } from './remediationResult';
 
@@ -76,14 +78,15 @@ const { readHostState } = proxyLocalActivities<typeof activities>({
   summary: 'read the host state in vCenter',
 });
 
-// The one read after the install decides about the reboot: it waits for a vCenter that stops
-// answering (retried with backoff) instead of failing the host. Same activity, same marker.
-const { readHostState: readHostStatePatiently } = proxyLocalActivities<typeof activities>({
+// The one read after the install decides about the reboot: one attempt at a time, so that each
+// failure is said (the progress query's `waiting`) while the workflow waits for the vCenter.
+const { readHostState: readHostStateOnce } = proxyLocalActivities<typeof activities>({
   startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { maximumAttempts: 1 },
   summary: 'read the host state in vCenter',
 });
+/** How long the read after the install waits for a vCenter that stopped answering before the host fails. */
+const PATIENT_READ_MS = 30 * 60_000;
 
 const { rebootHost } = proxyActivities<typeof activities>({
   startToCloseTimeout: '10m',
@@ -161,6 +164,8 @@ class HostRemediation {
   stepSinceMs = this.startedAtMs;
   maintenance: MaintenanceState = 'not-entered';
   unreachable: UnreachableState | undefined;
+  /** Set while a step waits for its vCenter (a read failed and is tried again). */
+  waiting: StepWaiting | undefined;
   outcome: RemediationOutcome | undefined;
   /** vCenter's clock at the pre-check: tasks queued since are this remediation's. */
   precheckAt: string | null = null;
@@ -204,6 +209,7 @@ class HostRemediation {
       elapsedSeconds: Math.round((Date.now() - this.startedAtMs) / 1000),
       ...(this.outcome ? { outcome: this.outcome } : {}),
       ...(this.unreachable ? { unreachable: this.unreachable } : {}),
+      ...(this.waiting ? { waiting: this.waiting } : {}),
       ...(this.step === 'installing' || this.facts.install ? { installWorkflowId: this.installWorkflowId } : {}),
     };
   }
@@ -220,7 +226,21 @@ class HostRemediation {
   enterStep(next: RemediationStep): void {
     this.step = next;
     this.stepSinceMs = Date.now();
+    this.waiting = undefined;
     upsertSearchAttributes([{ key: VIBFLOW_PHASE, value: next }]);
+    this.showProgress();
+  }
+
+  /** A read of the vCenter failed and is tried again (attempt: failures so far); said at once in the query and the current details. */
+  waitFor(activity: string, attempt: number, lastError: string): void {
+    this.waiting = { activity, attempt, lastError, since: this.waiting?.since ?? new Date().toISOString() };
+    this.showProgress();
+  }
+
+  /** The vCenter answered again. */
+  answered(): void {
+    if (!this.waiting) return;
+    this.waiting = undefined;
     this.showProgress();
   }
 
@@ -355,9 +375,11 @@ async function waitUntilBack(run: HostRemediation, requestedAtMs: number): Promi
     try {
       last = await readHostState(run.vcenterHost);
       lastError = undefined;
+      run.answered();
       if (last.connectionState === 'connected' && later(last.bootTime, run.facts.bootTimeBefore)) return last;
     } catch (err) {
       lastError = failureOf(err)?.message ?? (err as Error).message;
+      if (!isCancellation(err)) run.waitFor('readHostState', (run.waiting?.attempt ?? 0) + 1, lastError);
     }
     if (Date.now() >= deadline) {
       const seen = lastError ? `vCenter could not be read: ${lastError}` : `last seen ${last?.connectionState ?? 'unknown'}, boot time ${last?.bootTime ?? 'unknown'}`;
@@ -367,11 +389,34 @@ async function waitUntilBack(run: HostRemediation, requestedAtMs: number): Promi
   }
 }
 
+/**
+ * The host's state right after the install, waited for while its vCenter does not answer: each
+ * failed read is said, then tried again after a durable timer (2 s doubling to 30 s), for up to
+ * 30 minutes; then the host fails at this step. Histories of code that failed the host at the
+ * first failed read replay as they ran (patched).
+ */
+async function readAfterInstall(run: HostRemediation): Promise<HostState> {
+  const began = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const state = await readHostStateOnce(run.vcenterHost);
+      run.answered();
+      return state;
+    } catch (err) {
+      // A refusal that no retry changes (e.g. the host is not in this vCenter) fails the host at once.
+      if (isCancellation(err) || failureOf(err)?.nonRetryable || !patched('patient-read-after-install') || Date.now() - began >= PATIENT_READ_MS) throw err;
+      run.waitFor('readHostState', attempt, failureOf(err)?.message ?? (err as Error).message);
+      const delayMs = Math.min(2_000 * 2 ** (attempt - 1), 30_000);
+      await sleep(delayMs, { summary: `vCenter did not answer (attempt ${attempt}): read ${run.hostName}'s state again in ${formatDuration(delayMs)}` });
+    }
+  }
+}
+
 /** Reboots when the policy asks (if-required: the job or vCenter says so), and waits until the host is back. */
 async function rebootIfNeeded(run: HostRemediation, result: InstallResult): Promise<void> {
   const { reboot } = run.plan.policy;
   // vCenter's summary.rebootRequired also catches a reboot an earlier install left waiting.
-  const afterInstall = reboot === 'always' ? undefined : await readHostStatePatiently(run.vcenterHost);
+  const afterInstall = reboot === 'always' ? undefined : await readAfterInstall(run);
   const pending = rebootPending(result, afterInstall?.rebootRequired ?? false);
   if (!needsReboot(reboot, pending)) {
     run.facts.rebootPending = pending;

@@ -42,11 +42,24 @@ export interface RemediationProgress {
   readonly outcome?: RemediationOutcome;
   /** Set while the host's CIM server did not answer during the pre-check. */
   readonly unreachable?: UnreachableState;
+  /** Set while a step waits for its vCenter: a read that failed and is tried again. */
+  readonly waiting?: StepWaiting;
   /** Workflow id of the install, to query its live percent. */
   readonly installWorkflowId?: string;
   /** A staged bundle: the datastore of the copy the host installs from, and whether its VIBs predict a reboot. */
   readonly datastore?: string;
   readonly rebootPredicted?: boolean;
+}
+
+/** A step waiting for a vCenter that does not answer (a local activity's retries are not in the workflow's description). */
+export interface StepWaiting {
+  /** The activity tried again, e.g. readHostState. */
+  readonly activity: string;
+  /** Attempts failed so far. */
+  readonly attempt: number;
+  readonly lastError: string;
+  /** When the first of those attempts failed, ISO 8601. */
+  readonly since: string;
 }
 
 export interface RemediationTimings {
@@ -138,6 +151,7 @@ export function remediationMarkdown(progress: RemediationProgress | RemediationR
     `| ${progress.outcome ? outcomeLabel(progress.outcome) : stepLabel(progress.step)} | ${progress.maintenance} | ${progress.elapsedSeconds} s |`,
   ];
   if (progress.unreachable) lines.push('', `CIM not answering: attempt ${progress.unreachable.attempts}, last error: ${cell(progress.unreachable.lastError)}`);
+  if (progress.waiting) lines.push('', `vCenter not answering since ${progress.waiting.since}: ${progress.waiting.activity} attempt ${progress.waiting.attempt}, last error: ${cell(progress.waiting.lastError)}`);
   if (result) {
     lines.push('', `boot time ${result.bootTimeBefore ?? '-'} -> ${result.bootTimeAfter ?? '-'}, verified: ${result.verified}${result.rebootPending ? ' (installed, reboot pending)' : ''}`);
     if (result.maintenanceAttempts > 1) lines.push('', `entering maintenance mode took ${result.maintenanceAttempts} attempts`);
