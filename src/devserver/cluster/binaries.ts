@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { buildGoTool, executable, goAvailable, onPath, PROJECT_BIN } from '../goTool';
 
-export const TEMPORAL_SERVER_VERSION = '1.29.1';
+export const TEMPORAL_SERVER_VERSION = '1.32.0';
 /** The ui-server module the temporal CLI v1.5.1 embeds (its go.mod). */
 export const UI_SERVER_VERSION = '2.42.1';
 

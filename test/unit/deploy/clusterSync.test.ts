@@ -63,7 +63,7 @@ describe('temporal-docker and vibflow cluster run the same Temporal', () => {
   it('runs one server version: the images, the module built from source, the binary', () => {
     expect(tagOf(temporal.image)).toBe(TEMPORAL_SERVER_VERSION);
     for (const name of ['temporal-schema', 'temporal-admin-tools', 'register-search-attributes']) {
-      expect({ name, tag: tagOf(compose.services[name].image) }).toEqual({ name, tag: expect.stringMatching(new RegExp(`^${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}-`)) });
+      expect({ name, tag: tagOf(compose.services[name].image) }).toEqual({ name, tag: expect.stringMatching(new RegExp(`^${TEMPORAL_SERVER_VERSION.replace(/\./g, '\\.')}(-|$)`)) });
     }
     expect(TEMPORAL_SERVER.module).toBe(`go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`);
     expect(spawnSync(server, ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(`temporal version ${TEMPORAL_SERVER_VERSION}`);
