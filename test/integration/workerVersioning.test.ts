@@ -16,12 +16,12 @@ describe('upgrading vibflow while a rollout runs (Worker Versioning, dev server)
   afterAll(() => rmSync(v2BundlePath, { force: true }));
 
   it('a rollout started on v1 finishes on v1 while v2 is made current; new work runs on v2; v1 drains', async () => {
-    const figures = await upgradeWhileRolling({ client: await testClient(), address: temporalAddress(), v2BundlePath, addressBase: '127.71.0.1', killV1: false, label: 'dev' });
+    const figures = await upgradeWhileRolling({ client: await testClient(), address: temporalAddress(), v2BundlePath, addressBase: '127.83.0.1', killV1: false, label: 'dev' });
     process.stdout.write(`upgrade on the dev server: ${figures.seconds} s; v1 drained ${figures.drainedAfterSeconds} s after the last rollout ended (${figures.phases.join('; ')})\n`);
   }, 240_000);
 
   it('with the v1 worker SIGKILLed mid-upgrade the rollout waits, status says why, and it finishes once a v1 worker is back', async () => {
-    const figures = await upgradeWhileRolling({ client: await testClient(), address: temporalAddress(), v2BundlePath, addressBase: '127.72.0.1', killV1: true, label: 'devkill' });
+    const figures = await upgradeWhileRolling({ client: await testClient(), address: temporalAddress(), v2BundlePath, addressBase: '127.84.0.1', killV1: true, label: 'devkill' });
     process.stdout.write(`upgrade with v1 killed on the dev server: ${figures.seconds} s; v1 drained ${figures.drainedAfterSeconds} s after the last rollout ended (${figures.phases.join('; ')})\n`);
   }, 240_000);
 });
