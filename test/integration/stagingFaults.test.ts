@@ -190,6 +190,9 @@ describe('staging under faults: killed workers, a full datastore, a copy deleted
   });
 
   it('a bundle from an http(s) URL is read by the worker and checked against its SHA-256: a wrong one fails staging naming the worker and the URL, the right one stages through a redirect', async () => {
+    // A bundle of this run's own: workers keep what they download by its hash, across runs.
+    const published = path.join(dir, 'published.zip');
+    await writeBundle(published, { vibs: [{ name: 'vibflow-drv', version: `4.0.0-${Date.now()}`, acceptanceLevel: 'partner', payloadBytes: 64 * 1024 }] });
     const served: string[] = [];
     const server = createServer((request, response) => {
       served.push(request.url ?? '');
@@ -197,12 +200,12 @@ describe('staging under faults: killed workers, a full datastore, a copy deleted
       if (request.url === '/latest/drv.zip') return void response.writeHead(302, { location: '/repo/drv.zip' }).end();
       if (request.url !== '/repo/drv.zip') return void response.writeHead(404).end();
       response.writeHead(200, { 'content-type': 'application/zip' });
-      createReadStream(bundle).pipe(response);
+      createReadStream(published).pipe(response);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo/drv.zip`;
-      const digest = await sha256(bundle);
+      const digest = await sha256(published);
       const missingHash = await vibflow(['stage', '--inventory', inventory(), '--bundle', url, ...temporal()]);
       expect([missingHash.code, missingHash.stderr]).toEqual([2, expect.stringContaining(`--bundle ${url}: give its --sha256`)]);
       expect(served).toEqual([]); // the CLI never reads a URL itself
@@ -219,8 +222,13 @@ describe('staging under faults: killed workers, a full datastore, a copy deleted
       expect([staged.code, staged.stderr]).toEqual([0, '']);
       expect(JSON.parse(staged.stdout)).toMatchObject({ state: 'staged', copies: [{ datastore: 'shared', state: 'staged' }] });
       expect(served).toEqual(['/latest/drv.zip', '/repo/drv.zip']); // read once, through the redirect
-      expect(await stagedFiles()).toEqual([{ file: `vibflow/${digest.slice(0, 12)}/drv.zip`, size: (await stat(bundle)).size }]);
+      expect(await stagedFiles()).toEqual([{ file: `vibflow/${digest.slice(0, 12)}/drv.zip`, size: (await stat(published)).size }]);
       expect(await sha256(path.join(shared().directory, 'vibflow', digest.slice(0, 12), 'drv.zip'))).toBe(digest);
+      expect((await vibflow(['staged', '--inventory', inventory(), '--remove'])).code).toBe(0);
+      // Staged again: the worker uses the download it checked, and asks the repository nothing.
+      const again = await vibflow(['stage', '--inventory', inventory(), '--bundle', latest, '--sha256', digest, '--datastore', 'shared', '--json', ...temporal()], { timeoutMs: 120_000 });
+      expect(again.code).toBe(0);
+      expect(served).toEqual(['/latest/drv.zip', '/repo/drv.zip']);
       expect((await vibflow(['staged', '--inventory', inventory(), '--remove'])).code).toBe(0);
     } finally {
       server.close();
