@@ -24,6 +24,7 @@ import {
   defineUpdate,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -63,6 +64,9 @@ import {
   type RolloutTotals,
   type VcenterTotals,
 } from './rolloutState';
+
+/** Patch: hosts blocked by the pre-check no longer stop the others starting (they count against the budget at the end). */
+const BLOCKED_HOSTS_GO_ON = 'blocked-hosts-go-on';
 
 export const rolloutProgressQuery = defineQuery<RolloutProgress>('progress');
 export const pauseUpdate = defineUpdate<RolloutProgress>('pause');
@@ -451,6 +455,18 @@ class Rollout {
     return this.failedCount() > this.limits.maxFailures;
   }
 
+  /**
+   * Whether failures stop the rollout starting hosts (and, with --abort-on-budget cancel, cancel
+   * the running ones). A host the pre-check blocked was never touched: it counts against the
+   * budget when the rollout ends (budgetExceeded), but does not stop the other hosts, whose own
+   * pre-checks decide for them. Histories from before this rule keep the old one.
+   */
+  startsStopped(): boolean {
+    if (!patched(BLOCKED_HOSTS_GO_ON)) return this.budgetExceeded();
+    const blocked = (this.paging?.failures.filter((r) => r.outcome === 'blocked').length ?? 0) + [...this.rows.values()].filter((r) => r.state === 'failed' && r.outcome === 'blocked').length;
+    return this.failedCount() - blocked > this.limits.maxFailures;
+  }
+
   private async runChild(name: string, attempt: number, childId: string): Promise<HostRow> {
     const plan = this.plan as RolloutPlan;
     const fleetHost = this.hosts.get(name) as FleetHost;
@@ -638,10 +654,10 @@ class Rollout {
     for (;;) {
       const now = Date.now();
       const windowOpen = !plan.window || now < plan.window.startsUntil;
-      if (this.abortReason || (this.budgetExceeded() && plan.abortOnBudget === 'cancel') || (plan.window && now >= plan.window.endsAt && plan.window.onEnd === 'cancel')) {
+      if (this.abortReason || (this.startsStopped() && plan.abortOnBudget === 'cancel') || (plan.window && now >= plan.window.endsAt && plan.window.onEnd === 'cancel')) {
         if (this.inFlight.size > 0) this.children.cancel();
       }
-      const mayStart = !this.abortReason && !this.paused && !this.budgetExceeded() && windowOpen && !this.awaitingApproval() && this.startedThisRun < plan.pageSize;
+      const mayStart = !this.abortReason && !this.paused && !this.startsStopped() && windowOpen && !this.awaitingApproval() && this.startedThisRun < plan.pageSize;
       // Read the next page when the hosts at hand cannot fill the window; a run starts at most a page.
       const wanted = this.canaryBatch < canaries.length ? canaries[this.canaryBatch] : this.limits.maxConcurrency;
       const room = plan.pageSize - this.startedThisRun - this.pendingCount();
@@ -675,14 +691,14 @@ class Rollout {
       }
       setCurrentDetails(rolloutMarkdown(this.progress()));
       this.notices?.observe({
-        awaitingApproval: this.awaitingApproval(), budgetExceeded: this.budgetExceeded(), windowClosed: !windowOpen,
+        awaitingApproval: this.awaitingApproval(), budgetExceeded: this.startsStopped(), windowClosed: !windowOpen,
         hostsToDo: this.pendingCount() + (this.paging?.more ? 1 : 0), running: this.inFlight.size,
       }, () => this.progress(), plan.window, this.limits.maxFailures);
 
       if (this.inFlight.size === 0) {
         if (this.abortReason) return 'aborted';
         if (!this.remaining()) return this.budgetExceeded() ? 'failure-budget-exceeded' : 'completed';
-        if (this.budgetExceeded()) return 'failure-budget-exceeded';
+        if (this.startsStopped()) return 'failure-budget-exceeded';
         if (!windowOpen) return 'window-closed';
         if (this.startedThisRun >= plan.pageSize) return await continueAsNew<typeof fleetRollout>({ ...this.input, resume: this.carry() });
       }

@@ -41,10 +41,10 @@ describe('staging under faults: killed workers, a full datastore, a copy deleted
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vibflow-staging-faults-'));
-    // esx-004 mounts only `full`, a datastore with no room for any bundle.
+    // esx-001 mounts only `full`, a datastore with no room for any bundle.
     simulator = await startSimulator({
       hosts: 4, basePort: 0, addressBase: '127.58.0.1', installSeconds: 1, inventoryFile: inventory(),
-      datastores: [{ name: 'shared', hosts: ['esx-001', 'esx-002', 'esx-003'] }, { name: 'full', hosts: ['esx-004'], freeBytes: 1024 }],
+      datastores: [{ name: 'shared', hosts: ['esx-002', 'esx-003', 'esx-004'] }, { name: 'full', hosts: ['esx-001'], freeBytes: 1024 }],
       vcenter: { clusters: 1, rebootSeconds: 1 },
     });
     govc = await govcFor(simulator, dir);
@@ -127,22 +127,25 @@ describe('staging under faults: killed workers, a full datastore, a copy deleted
     expect(await stagedFiles()).toEqual([]);
   });
 
-  it('a host whose only datastore has no room for the bundle is blocked with the reason, and nothing is uploaded there', async () => {
-    const run = await vibflow(['rollout', '--inventory', inventory(), '--bundle', bundle, '--hosts', 'esx-001,esx-004', '--remediate', '--max-concurrency', '2', '--max-per-cluster', '2', '--max-failures', '0', '--poll', '1s', '--wait', '--json', ...temporal()], { timeoutMs: 200_000 });
+  it('a host whose only datastore has no room for the bundle is blocked with the reason, nothing is uploaded there, and the next host still goes', async () => {
+    // esx-001 goes first (vCenter's order), one host at a time: its being blocked does not stop
+    // esx-002 (nothing was done to it), but it counts against the budget of 0 when the rollout ends.
+    const run = await vibflow(['rollout', '--inventory', inventory(), '--bundle', bundle, '--hosts', 'esx-001,esx-002', '--remediate', '--max-concurrency', '1', '--max-per-cluster', '1', '--max-failures', '0', '--poll', '1s', '--wait', '--json', ...temporal()], { timeoutMs: 200_000 });
     expect(run.code).toBe(1);
-    const result = JSON.parse(run.stdout) as Result;
+    const result = JSON.parse(run.stdout) as Result & { reason?: string };
+    expect([result.outcome, result.reason]).toEqual(['failed', 'failure-budget-exceeded']);
     const byHost = new Map(result.rows.map((r) => [r.host, r]));
-    expect(byHost.get('esx-001')).toMatchObject({ outcome: 'succeeded', verified: true });
-    expect(byHost.get('esx-004')).toMatchObject({ state: 'failed', outcome: 'blocked', inMaintenanceMode: false, error: expect.stringMatching(/esx-004 cannot read the staged bundle: .*; esx-004 mounts no datastore the bundle can be staged on \(full: full \(0\.0 MB free, the bundle needs 0\.\d MB\)\)/) });
-    expect(result.staging?.blocked).toEqual([{ host: 'esx-004', reason: expect.stringMatching(/^esx-004 mounts no datastore the bundle can be staged on \(full: full \(0\.0 MB free/) }]);
-    expect(await maintenanceCalls('esx-004')).toBe(0);
-    expect(simulator.stats().hosts['esx-004'].installFromUri).toBe(0);
+    expect(byHost.get('esx-002')).toMatchObject({ outcome: 'succeeded', verified: true });
+    expect(byHost.get('esx-001')).toMatchObject({ state: 'failed', outcome: 'blocked', inMaintenanceMode: false, error: expect.stringMatching(/esx-001 cannot read the staged bundle: .*; esx-001 mounts no datastore the bundle can be staged on \(full: full \(0\.0 MB free, the bundle needs 0\.\d MB\)\)/) });
+    expect(result.staging?.blocked).toEqual([{ host: 'esx-001', reason: expect.stringMatching(/^esx-001 mounts no datastore the bundle can be staged on \(full: full \(0\.0 MB free/) }]);
+    expect(await maintenanceCalls('esx-001')).toBe(0);
+    expect(simulator.stats().hosts['esx-001'].installFromUri).toBe(0);
     expect(await readdir(simulator.datastores.find((d) => d.name === 'full')!.directory)).toEqual([]);
   });
 
   it('a staged copy deleted by hand before a host\'s turn blocks that host before maintenance mode', async () => {
     const id = `deleted-copy-${Date.now().toString(36)}`;
-    const rollout = vibflow(['rollout', '--inventory', inventory(), '--bundle', bundle, '--hosts', 'esx-002,esx-003', '--remediate', '--canary', '1', '--approve-after-canary', '--max-concurrency', '1', '--max-failures', '0', '--poll', '1s', '--id', id, '--wait', '--json', ...temporal()], { timeoutMs: 250_000 });
+    const rollout = vibflow(['rollout', '--inventory', inventory(), '--bundle', bundle, '--hosts', 'esx-003,esx-004', '--remediate', '--canary', '1', '--approve-after-canary', '--max-concurrency', '1', '--max-failures', '0', '--poll', '1s', '--id', id, '--wait', '--json', ...temporal()], { timeoutMs: 250_000 });
     const handle = (await testClient()).workflow.getHandle(`vibflow-rollout:${id}`);
     await waitFor(async () => (await handle.query<{ phase: string }>('progress')).phase === 'awaiting-approval', 'the canary to finish', 200_000, 500);
     const [copy] = await stagedFiles();
@@ -152,7 +155,7 @@ describe('staging under faults: killed workers, a full datastore, a copy deleted
     const done = await rollout;
     expect(done.code).toBe(1);
     const rows = new Map((JSON.parse(done.stdout) as Result).rows.map((r) => [r.host, r]));
-    const [canary, next] = ['esx-002', 'esx-003'].map((h) => rows.get(h)!);
+    const [canary, next] = ['esx-003', 'esx-004'].map((h) => rows.get(h)!);
     const blocked = canary.outcome === 'blocked' ? canary : next;
     const succeeded = canary.outcome === 'blocked' ? next : canary;
     expect(succeeded).toMatchObject({ outcome: 'succeeded', verified: true });
@@ -162,7 +165,7 @@ describe('staging under faults: killed workers, a full datastore, a copy deleted
   });
 
   it('a corrupted copy where the bundle goes is detected and replaced before any host installs from it', async () => {
-    // A new version, so esx-001 (compliant with 2.0.0-1 from the test above) needs it.
+    // A new version, so esx-002 (compliant with 2.0.0-1 from the test above) needs it.
     const next = path.join(dir, 'drv-3.zip');
     await writeBundle(next, { vibs: [{ name: 'vibflow-drv', version: '3.0.0-1', acceptanceLevel: 'partner', maintenanceMode: true, liveInstall: false, payloadBytes: 256 * 1024 }] });
     const digest = await sha256(next);
@@ -176,12 +179,12 @@ describe('staging under faults: killed workers, a full datastore, a copy deleted
     expect((await govc(['datastore.upload', '-ds', 'shared', local, target])).code).toBe(0);
     expect(await sha256(path.join(shared().directory, target))).not.toBe(digest);
 
-    const run = await vibflow(['rollout', '--inventory', inventory(), '--bundle', next, '--hosts', 'esx-001', '--remediate', '--keep-staged', '--max-failures', '0', '--poll', '1s', '--wait', '--json', ...temporal()], { timeoutMs: 200_000 });
+    const run = await vibflow(['rollout', '--inventory', inventory(), '--bundle', next, '--hosts', 'esx-002', '--remediate', '--keep-staged', '--max-failures', '0', '--poll', '1s', '--wait', '--json', ...temporal()], { timeoutMs: 200_000 });
     expect([run.code, run.stderr]).toEqual([0, '']);
     const result = JSON.parse(run.stdout) as Result & { rows: (Row & { vibs?: { name: string; found: string | null }[] })[] };
     // Uploaded again (state staged, not reused), then installed and verified as 3.0.0-1.
     expect(result.staging).toMatchObject({ state: 'kept', copies: [{ datastore: 'shared', state: 'staged' }] });
-    expect(result.rows).toEqual([expect.objectContaining({ host: 'esx-001', outcome: 'succeeded', verified: true, vibs: [expect.objectContaining({ name: 'vibflow-drv', found: '3.0.0-1' })] })]);
+    expect(result.rows).toEqual([expect.objectContaining({ host: 'esx-002', outcome: 'succeeded', verified: true, vibs: [expect.objectContaining({ name: 'vibflow-drv', found: '3.0.0-1' })] })]);
     const download = path.join(dir, 'kept.zip');
     expect((await govc(['datastore.download', '-ds', 'shared', target, download])).code).toBe(0);
     expect(await sha256(download)).toBe(digest);
