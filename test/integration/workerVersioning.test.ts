@@ -1,10 +1,11 @@
 /**
  * Worker Versioning on the dev server: vibflow upgraded while a 20-host rollout runs. The rollout
  * finishes on the version it started on (v2's code would fail its history), new work runs on v2,
- * v1 drains and is stopped; and the same with v1's worker SIGKILLed mid-upgrade.
+ * v1 drains and is stopped; the same with v1's worker SIGKILLed mid-upgrade; and an unversioned
+ * installation moving to Worker Versioning.
  */
 import { rmSync } from 'node:fs';
-import { buildV2Bundle, upgradeWhileRolling } from '../support/upgrade';
+import { buildV2Bundle, migrateFromUnversioned, upgradeWhileRolling } from '../support/upgrade';
 import { temporalAddress, testClient } from '../support/temporal';
 
 describe('upgrading vibflow while a rollout runs (Worker Versioning, dev server)', () => {
@@ -24,4 +25,9 @@ describe('upgrading vibflow while a rollout runs (Worker Versioning, dev server)
     const figures = await upgradeWhileRolling({ client: await testClient(), address: temporalAddress(), v2BundlePath, addressBase: '127.84.0.1', killV1: true, label: 'devkill' });
     process.stdout.write(`upgrade with v1 killed on the dev server: ${figures.seconds} s; v1 drained ${figures.drainedAfterSeconds} s after the last rollout ended (${figures.phases.join('; ')})\n`);
   }, 240_000);
+
+  it('an unversioned installation moves over: the versioned worker waits for set-current; once the unversioned worker stops, running work moves to the version', async () => {
+    const figures = await migrateFromUnversioned({ client: await testClient(), address: temporalAddress(), addressBase: '127.85.0.1', label: 'dev' });
+    process.stdout.write(`move from unversioned on the dev server: ${figures.seconds} s (${figures.phases.join('; ')})\n`);
+  }, 180_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Worker Versioning on the production topology: the upgrade scenario of workerVersioning.test.ts
  * on `vibflow cluster` (PostgreSQL, two Temporal server nodes built from source, the frontend
- * proxy), both with v1 left running and with v1's worker SIGKILLed mid-upgrade.
+ * proxy), both with v1 left running and with v1's worker SIGKILLed mid-upgrade, and the move of an
+ * unversioned installation to Worker Versioning.
  */
 import { rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { resolveClusterBinaries, TEMPORAL_SERVER_VERSION } from '../../src/devserver/cluster/binaries';
 import type { ClusterStatus } from '../../src/devserver/cluster/cluster';
 import { clusterCli, freeClusterPorts, portFlags } from '../support/cluster';
-import { buildV2Bundle, upgradeWhileRolling } from '../support/upgrade';
+import { buildV2Bundle, migrateFromUnversioned, upgradeWhileRolling } from '../support/upgrade';
 
 describe(`upgrading vibflow while a rollout runs (Worker Versioning, cluster on server ${TEMPORAL_SERVER_VERSION})`, () => {
   const dir = path.join(os.tmpdir(), `vibflow-cluster-wv-${randomUUID().slice(0, 8)}`);
@@ -50,4 +51,9 @@ describe(`upgrading vibflow while a rollout runs (Worker Versioning, cluster on 
     const figures = await upgradeWhileRolling({ client, address: clientAddress, v2BundlePath, addressBase: '127.82.0.1', killV1: true, label: 'clusterkill' });
     process.stdout.write(`upgrade with v1 killed on the cluster: ${figures.seconds} s; v1 drained ${figures.drainedAfterSeconds} s after the last rollout ended (${figures.phases.join('; ')})\n`);
   }, 300_000);
+
+  it('an unversioned installation moves over: the versioned worker waits for set-current; once the unversioned worker stops, running work moves to the version', async () => {
+    const figures = await migrateFromUnversioned({ client, address: clientAddress, addressBase: '127.86.0.1', label: 'cluster' });
+    process.stdout.write(`move from unversioned on the cluster: ${figures.seconds} s (${figures.phases.join('; ')})\n`);
+  }, 180_000);
 });

@@ -14,6 +14,7 @@ import { rolloutResult, startRollout } from '../../src/api/rollouts';
 import { rolloutWorkflowId } from '../../src/shared/ids';
 import { pinnedVersion } from '../../src/api/versions';
 import { startSimulator } from '../../src/simulator';
+import { createWorker } from '../../src/worker';
 import { placeBundle } from './bundles';
 import { vibflow } from './commands';
 import { waitFor } from './waitFor';
@@ -253,6 +254,104 @@ export async function upgradeWhileRolling(options: UpgradeOptions): Promise<Upgr
     return { seconds: Math.round((Date.now() - started) / 100) / 10, drainedAfterSeconds, phases };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
+    await simulator.stop();
+  }
+}
+
+export interface MigrationOptions {
+  readonly client: Client;
+  readonly address: string;
+  readonly addressBase: string;
+  readonly label: string;
+}
+
+/**
+ * An unversioned installation moves to Worker Versioning, as the README describes: versioned
+ * workers start beside the unversioned one (same workflow code) and do not make themselves
+ * current; `deployment set-current`; running unversioned executions move to the version at their
+ * next workflow task and are pinned there; the unversioned worker is stopped once none is left.
+ */
+export async function migrateFromUnversioned(options: MigrationOptions): Promise<{ seconds: number; phases: readonly string[] }> {
+  const { client, address } = options;
+  const started = Date.now();
+  const phases: string[] = [];
+  const mark = (what: string) => phases.push(`${what} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const id = randomUUID().slice(0, 8);
+  const taskQueue = `migrate-${options.label}-${id}`;
+  const deployment = `migrate-${options.label}-${id}`;
+  const temporal = ['--address', address, '--task-queue', taskQueue, '--deployment', deployment];
+  const simulator = await startSimulator({ hosts: 6, basePort: 0, addressBase: options.addressBase, installSeconds: 20 });
+  await placeBundle(simulator, BUNDLE, [{ name: 'upgrade', version: '1.0.0' }]);
+  // The installation before Worker Versioning: an unversioned worker (no deployment options).
+  const old = await createWorker({ address, taskQueue, workflowBundlePath: process.env.VIBFLOW_TEST_WORKFLOW_BUNDLE });
+  const oldRunning = old.worker.run();
+  let oldStopped = false;
+  const stopOld = async () => {
+    if (oldStopped) return;
+    oldStopped = true;
+    old.worker.shutdown();
+    await oldRunning;
+    await old.connection.close();
+  };
+  const workers: WorkerProcess[] = [];
+  try {
+    const hosts = simulator.inventory.hosts;
+    const rolloutId = `migrate-${options.label}-${id}`;
+    const rollout = await startRollout(client, { rolloutId, hosts: hosts.slice(0, 4), bundleUri: BUNDLE, maxConcurrency: 2, pageSize: 2, pollInterval: '1s' }, taskQueue);
+    await waitFor(() => simulator.stats().fleet.installFromUri >= 2, 'the unversioned rollout\'s first installs', 60_000);
+    expect(pinnedVersion(await rollout.describe())).toBeUndefined();
+    mark('rollout running unversioned');
+
+    // A versioned worker beside it: not current, because an unversioned worker polls.
+    const versioned = await spawnWorkerProcess({ taskQueue, address, args: ['--deployment', deployment] });
+    workers.push(versioned);
+    const buildId = String(versioned.ready.buildId);
+    expect(versioned.ready).toMatchObject({ deployment, current: false });
+    expect(versioned.output()).toContain(`unversioned worker(s) poll task queue \\"${taskQueue}\\"`);
+    mark('versioned worker ready, not current');
+
+    const setAt = new Date();
+    const set = await vibflow(['deployment', 'set-current', buildId, ...temporal]);
+    expect({ code: set.code, stderr: set.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(set.stdout).toContain(`current version of deployment "${deployment}": ${buildId}\n`);
+    mark('versioned worker made current');
+
+    // New work starts on the version.
+    const next = await startRollout(client, { rolloutId: `${rolloutId}-new`, hosts: hosts.slice(4), bundleUri: BUNDLE, maxConcurrency: 2, pollInterval: '1s' }, taskQueue);
+    await waitFor(async () => pinnedVersion(await next.describe())?.buildId === buildId, 'the new rollout to run on the version', 30_000, 500);
+    // What still runs unversioned while the unversioned worker polls.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const query = `WorkflowId = '${rolloutWorkflowId(rolloutId)}' OR VibflowRolloutId = '${rolloutId}'`;
+    const running = (await executionsOf(client, `(${query}) AND ExecutionStatus = 'Running'`));
+    // Some move while the unversioned worker polls, not all (one it holds in its cache may stay there).
+    phases.push(`5 s after set-current: ${running.filter((d) => !pinnedVersion(d)).length} of ${running.length} running executions of the old rollout still unversioned`);
+    await stopOld();
+    mark('unversioned worker stopped');
+    simulator.setInstallSeconds(2);
+
+    // Their next workflow tasks go to the current version: they finish there, pinned to it.
+    const [result, nextResult] = await Promise.all([rolloutResult(rollout), rolloutResult(next)]);
+    mark('rollouts ended');
+    expect(result.totals).toMatchObject({ hosts: 4, succeeded: 4, failed: 0 });
+    expect(nextResult.totals).toMatchObject({ hosts: 2, succeeded: 2, failed: 0 });
+    const stats = simulator.stats();
+    expect(Object.fromEntries(hosts.map((h) => [h.name, stats.hosts[h.name].installFromUri]))).toEqual(Object.fromEntries(hosts.map((h) => [h.name, 1])));
+    const all = await executionsOf(client, `${query} OR WorkflowId = '${rolloutWorkflowId(`${rolloutId}-new`)}' OR VibflowRolloutId = '${rolloutId}-new'`);
+    // Started unversioned, ran past set-current (20 s installs: none ended before the unversioned worker stopped).
+    const moved = all.filter((d) => d.startTime < setAt && (d.closeTime ?? new Date()) > setAt);
+    expect(moved.length).toBeGreaterThanOrEqual(3); // the rollout's first run and its first two installs
+    expect(moved.filter((d) => pinnedVersion(d)?.buildId !== buildId).map((d) => `${d.workflowId} ${JSON.stringify(d.raw.workflowExecutionInfo?.versioningInfo ?? null)}`)).toEqual([]);
+    const startedAfter = all.filter((d) => d.startTime > setAt);
+    expect(startedAfter.filter((d) => pinnedVersion(d)?.buildId !== buildId).map((d) => d.workflowId)).toEqual([]);
+    expect((await Promise.all(all.map((d) => failedTasks(client, d)))).flat()).toEqual([]);
+
+    const s = await vibflow(['deployment', 'status', '--json', ...temporal]);
+    expect({ code: s.code, stderr: s.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(s.stdout)).toMatchObject({ currentBuildId: buildId, versions: [{ buildId, state: 'current', openExecutions: 0, workers: 1 }] });
+    return { seconds: Math.round((Date.now() - started) / 100) / 10, phases };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await stopOld();
     await simulator.stop();
   }
 }
