@@ -4,7 +4,8 @@
  * (`govc object.collect -type h` with vibflow's property paths, and `govc find -type c` for the
  * clusters, the four vCenters in parallel as vibflow reads them). Each side runs as a fresh process,
  * three times; the median counts. Target: vibflow / govc <= 1.0.
- * Usage: npm run bench -- vcenter-hosts   (VIBFLOW_BENCH_VCENTERS, VIBFLOW_BENCH_HOSTS_PER_VCENTER to change the size)
+ * Usage: npm run bench -- vcenter-hosts   (VIBFLOW_BENCH_VCENTERS, VIBFLOW_BENCH_HOSTS_PER_VCENTER, VIBFLOW_BENCH_RUNS to change
+ * the size; VIBFLOW_BENCH_CPU_PROF=DIR writes a CPU profile of each vibflow run there)
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +23,7 @@ import { median, printFigures } from './figures';
 const VCENTERS = Number(process.env.VIBFLOW_BENCH_VCENTERS ?? 4);
 const HOSTS_PER_VCENTER = Number(process.env.VIBFLOW_BENCH_HOSTS_PER_VCENTER ?? 2_500);
 const CLUSTER_SIZE = 50;
-const RUNS = 3;
+const RUNS = Number(process.env.VIBFLOW_BENCH_RUNS ?? 3);
 const USER = 'administrator@vsphere.local';
 
 function timed(file: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; stdout: string }> {
@@ -45,15 +46,16 @@ async function main(): Promise<void> {
     const setupStarted = Date.now();
     const hostNames = Array.from({ length: HOSTS_PER_VCENTER }, (_, i) => `esx-${String(i + 1).padStart(4, '0')}`);
     const clusters = clusterLayout(hostNames, Math.ceil(HOSTS_PER_VCENTER / CLUSTER_SIZE));
-    await Promise.all(Array.from({ length: VCENTERS }, async (_, i) => {
+    // One at a time: each builds a model of 2,500 hosts, and the machine has 2 CPUs.
+    for (let i = 0; i < VCENTERS; i++) {
       const password = randomBytes(12).toString('base64url');
       const process = await VcenterProcess.start({
         binary: vcsim,
         spec: { datacenter: DATACENTER, clusters: clusters.map((hosts, c) => ({ name: `cluster-${c + 1}`, hosts: hosts.map((name) => ({ name })) })) },
-        user: USER, password, cimControlUrl: '', rebootSeconds: 1, maintenanceSeconds: 0, ticketSeconds: 120,
+        user: USER, password, cimControlUrl: '', rebootSeconds: 1, maintenanceSeconds: 0, ticketSeconds: 120, readyTimeoutMs: 600_000,
       });
       vcenters.push({ name: `vc-${i + 1}`, process, password });
-    }));
+    }
     vcenters.sort((a, b) => a.name.localeCompare(b.name));
     const setupSeconds = (Date.now() - setupStarted) / 1000;
     const inventory = path.join(dir, 'fleet.json');
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
 
     const vibflowBin = path.resolve(__dirname, '..', 'bin', 'vibflow.js');
     const readWithVibflow = async () => {
-      const run = await timed(process.execPath, [vibflowBin, 'hosts', '--inventory', inventory, '--json']);
+      const run = await timed(process.execPath, [...(process.env.VIBFLOW_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VIBFLOW_BENCH_CPU_PROF}`] : []), vibflowBin, 'hosts', '--inventory', inventory, '--json']);
       const hosts = JSON.parse(run.stdout) as unknown[];
       if (hosts.length !== VCENTERS * HOSTS_PER_VCENTER) throw new Error(`vibflow hosts listed ${hosts.length} hosts`);
       return run.seconds;
@@ -81,9 +83,10 @@ async function main(): Promise<void> {
           timed(govc, ['object.collect', '-json', '-type', 'h', '/', 'parent', ...HOST_STATE_PATHS, HOST_CERTIFICATE_PATH], env),
           timed(govc, ['find', '/', '-type', 'c'], env),
         ]);
-        return (hosts.stdout.match(/"HostSystem:host-\d+"|"Type":\s*"HostSystem"/g) ?? []).length;
+        // govc -json prints one object per host: {"kind": "enter", "obj": {"type": "HostSystem", ...}, "changeSet": [...]}.
+        return (hosts.stdout.match(/"obj":\s*\{\s*"type":\s*"HostSystem"/g) ?? []).length;
       }));
-      if (counts.some((n) => n === 0)) throw new Error(`govc object.collect read no hosts from a vCenter: ${counts.join(', ')}`);
+      if (counts.some((n) => n !== HOSTS_PER_VCENTER)) throw new Error(`govc object.collect read ${counts.join(', ')} hosts, not ${HOSTS_PER_VCENTER} from each vCenter`);
       return Number(process.hrtime.bigint() - started) / 1e9;
     };
 

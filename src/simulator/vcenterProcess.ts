@@ -49,6 +49,8 @@ export interface VcenterProcessOptions {
   readonly rebootSeconds: number;
   readonly maintenanceSeconds: number;
   readonly ticketSeconds: number;
+  /** How long it may take to build its model and listen (default 60 s; thousands of hosts take longer). */
+  readonly readyTimeoutMs?: number;
 }
 
 /** One host as vCenter sees it, with the simulator's counters. Times are ISO 8601. */
@@ -98,7 +100,7 @@ export class VcenterProcess {
     ];
     const child = spawn(options.binary, args, { env: { ...process.env, [PASSWORD_VARIABLE]: options.password }, stdio: ['pipe', 'pipe', 'pipe'] });
     try {
-      const ready = await readyLine(child);
+      const ready = await readyLine(child, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
       return new VcenterProcess(child, workDir, ready.url, ready.thumbprint, ready.controlUrl);
     } catch (err) {
       child.kill('SIGKILL');
@@ -185,7 +187,7 @@ export class VcenterProcess {
 }
 
 /** Waits for the JSON line the simulator prints once listening; fails with its last words when it exits first. */
-function readyLine(child: ChildProcess): Promise<{ url: string; thumbprint: string; controlUrl: string }> {
+function readyLine(child: ChildProcess, timeoutMs: number): Promise<{ url: string; thumbprint: string; controlUrl: string }> {
   return new Promise((resolve, reject) => {
     const errors: string[] = [];
     let stdout = '';
@@ -193,7 +195,7 @@ function readyLine(child: ChildProcess): Promise<{ url: string; thumbprint: stri
       clearTimeout(timer);
       reject(new Error(`vCenter simulator ${why}${errors.length ? `:\n${errors.join('\n')}` : ''}`));
     };
-    const timer = setTimeout(() => fail(`did not start within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => fail(`did not start within ${timeoutMs / 1000} s`), timeoutMs);
     child.stderr?.on('data', (chunk: Buffer) => tail(errors, chunk));
     child.once('error', (err) => fail(`could not start (${err.message})`));
     child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before it was ready`));
