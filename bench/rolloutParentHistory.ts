@@ -6,6 +6,7 @@
  * Usage: npm run bench -- rollout-parent-history, or node ... bench/rolloutParentHistory.ts [hosts] [concurrency]
  */
 import type { Client } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { closeAllVcenterSessions } from '../src/activities/vcenterSessions';
 import { rolloutResult, startRollout } from '../src/api/rollouts';
 import { vcentersSource } from '../src/inventory/vcenterHosts';
@@ -32,7 +33,8 @@ async function chainEvents(client: Client, workflowId: string, firstRunId: strin
 function byType(events: readonly HistoryEvent[]): [string, number][] {
   const counts = new Map<string, number>();
   for (const e of events) {
-    const type = String(e.eventType ?? 'unknown').replace(/^EVENT_TYPE_/, '');
+    // fetchHistory gives the enum's number: named as the Web UI names it.
+    const type = (typeof e.eventType === 'number' ? (proto.api.enums.v1.EventType[e.eventType] ?? String(e.eventType)) : String(e.eventType ?? 'unknown')).replace(/^EVENT_TYPE_/, '');
     counts.set(type, (counts.get(type) ?? 0) + 1);
   }
   return [...counts.entries()].sort((a, b) => b[1] - a[1]);
