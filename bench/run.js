@@ -4,7 +4,7 @@
 require('ts-node').register({ transpileOnly: true, swc: true });
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
-const benches = process.argv.slice(2).length ? process.argv.slice(2) : ['cimClient', 'historyCost', 'makespan', 'footprint', 'recovery', 'detection', 'replayCost', 'remediation', 'bundleInspect', 'staging'];
+const benches = process.argv.slice(2).length ? process.argv.slice(2) : ['cimClient', 'historyCost', 'makespan', 'footprint', 'recovery', 'detection', 'replayCost', 'remediation', 'bundleInspect', 'staging', 'vcenterHosts', 'rolloutParentHistory'];
 for (const given of benches) {
   // `bundle-inspect` names bench/bundleInspect.ts.
   const name = given.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
