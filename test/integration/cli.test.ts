@@ -70,9 +70,10 @@ describe('vibflow install and status', () => {
   });
 
   it('says when a start attaches to the install already running, and status shows it live without undefined', async () => {
-    // Its own host with a slower install, so that it is still running when the second start comes.
+    // Its own host with a slower install, so that it is still running when the last of four CLI
+    // starts comes (each takes seconds on a loaded machine: 8 s was too short in CI).
     const slowInventory = path.join(stack.dir, 'slow.json');
-    const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.33.1.1', installSeconds: 8, inventoryFile: slowInventory, datastores: [{ name: 'ds1' }] });
+    const slow = await startSimulator({ hosts: 1, basePort: 0, addressBase: '127.33.1.1', installSeconds: 30, inventoryFile: slowInventory, datastores: [{ name: 'ds1' }] });
     try {
       const bundle = await placeBundle(slow, 'file:///vmfs/volumes/ds1/attach-1.0.0.zip', [{ name: 'attach', version: '1.0.0' }]);
       const workflowId = installWorkflowId('esx-001', bundle);
@@ -95,7 +96,7 @@ describe('vibflow install and status', () => {
     } finally {
       await slow.stop();
     }
-  });
+  }, 150_000);
 
   it('says when no worker polls the task queue (status too, within seconds), and cancel refuses an install that has ended', async () => {
     const bundle = 'file:///vmfs/volumes/ds1/no-worker-1.0.0.zip';
