@@ -61,11 +61,16 @@ async function workflowCode(bundlePath: string | undefined): Promise<string> {
 
 export async function createWorker(options: VibflowWorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection; version?: WorkerVersion }> {
   const bundlePath = options.workflowBundlePath ?? process.env.VIBFLOW_WORKFLOW_BUNDLE;
-  const code = options.deployment ? await workflowCode(bundlePath) : undefined;
+  // Connect first: a Temporal that cannot be reached is said at once, not after the seconds that
+  // bundling the workflow code for its build id takes.
+  const { connection, namespace } = await connectWorker(options);
+  const code = options.deployment ? await workflowCode(bundlePath).catch(async (err: unknown) => {
+    await connection.close();
+    throw err;
+  }) : undefined;
   const version = options.deployment && code !== undefined
     ? { deployment: options.deployment.name, buildId: options.deployment.buildId ?? defaultBuildId(code) }
     : undefined;
-  const { connection, namespace } = await connectWorker(options);
   const worker = await Worker.create({
     connection,
     namespace,
