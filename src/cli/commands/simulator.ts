@@ -165,22 +165,12 @@ export function registerSimulator(program: Command): void {
       if (flags.vcenters !== undefined) return serveVcenterFleet(flags, vcenter as VcenterOptions, datastores);
       const simulator = await startSimulator({
         hosts: flags.hosts,
-        http: flags.http ?? false,
-        basePort: flags.port,
+        ...hostBehaviour(flags, datastores),
         addressBase: flags.addressBase,
-        installSeconds: flags.installSeconds,
-        jobRetentionSeconds: flags.jobRetentionSeconds,
-        invokeDelayMs: flags.invokeDelayMs,
-        failures: flags.fail ?? {},
-        faultRate: flags.faultRate,
-        seed: flags.seed,
         ...(flags.passwordEnv ? { passwordEnv: flags.passwordEnv } : {}),
         inventoryFile: flags.inventory,
         controlPort: flags.controlPort,
         ...(vcenter ? { vcenter } : {}),
-        ...(flags.datastoreRoot ? { datastoreRoot: flags.datastoreRoot } : {}),
-        datastores,
-        ...(flags.acceptance ? { acceptanceLevels: flags.acceptance } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       for (const host of simulator.hosts) process.stdout.write(`${host.name}  ${host.url}  ${host.thumbprint ?? '(plain http)'}\n`);
@@ -201,6 +191,23 @@ export function registerSimulator(program: Command): void {
     });
 }
 
+/** How the simulated hosts behave, from the flags: the same for one vCenter or several. */
+function hostBehaviour(flags: SimulatorFlags, datastores: readonly DatastoreOptions[]) {
+  return {
+    http: flags.http ?? false,
+    basePort: flags.port,
+    installSeconds: flags.installSeconds,
+    jobRetentionSeconds: flags.jobRetentionSeconds,
+    invokeDelayMs: flags.invokeDelayMs,
+    failures: flags.fail ?? {},
+    faultRate: flags.faultRate,
+    seed: flags.seed,
+    datastores,
+    ...(flags.datastoreRoot ? { datastoreRoot: flags.datastoreRoot } : {}),
+    ...(flags.acceptance ? { acceptanceLevels: flags.acceptance } : {}),
+  };
+}
+
 /** --vcenters N: N vCenters with their own hosts, one inventory, one control endpoint. */
 async function serveVcenterFleet(flags: SimulatorFlags, vcenter: VcenterOptions, datastores: readonly DatastoreOptions[]): Promise<void> {
   if (flags.passwordEnv) throw new UsageError('--password-env does not go with --vcenters: each vCenter has its own password, written beside the inventory');
@@ -209,19 +216,7 @@ async function serveVcenterFleet(flags: SimulatorFlags, vcenter: VcenterOptions,
     vcenters: flags.vcenters as number,
     clusters,
     hostsPerCluster: flags.hosts,
-    hosts: {
-      http: flags.http ?? false,
-      basePort: flags.port,
-      installSeconds: flags.installSeconds,
-      jobRetentionSeconds: flags.jobRetentionSeconds,
-      invokeDelayMs: flags.invokeDelayMs,
-      failures: flags.fail ?? {},
-      faultRate: flags.faultRate,
-      seed: flags.seed,
-      datastores,
-      ...(flags.datastoreRoot ? { datastoreRoot: flags.datastoreRoot } : {}),
-      ...(flags.acceptance ? { acceptanceLevels: flags.acceptance } : {}),
-    },
+    hosts: hostBehaviour(flags, datastores),
     vcenter: perVcenter,
     addressBase: flags.addressBase,
     inventoryFile: flags.inventory,
