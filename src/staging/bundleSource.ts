@@ -41,11 +41,10 @@ export class HashingCounter extends Transform {
 
 /** Whether a bundle source is an http(s) URL (else a path on the worker's filesystem). */
 export const isBundleUrl = (source: string): boolean => /^https?:\/\//i.test(source);
-const isUrl = isBundleUrl;
 
 /** A URL as messages show it: no user, password or query (an artifact URL may carry a token there). */
 export function sourceLabel(source: string): string {
-  if (!isUrl(source)) return source;
+  if (!isBundleUrl(source)) return source;
   try {
     const url = new URL(source);
     return `${url.protocol}//${url.host}${url.pathname}`;
@@ -56,7 +55,7 @@ export function sourceLabel(source: string): string {
 
 /** The bundle's file name, as staged copies are named. */
 export function sourceFileName(source: string): string {
-  const name = isUrl(source) ? decodeURIComponent(new URL(source).pathname.split('/').pop() ?? '') : path.basename(source);
+  const name = isBundleUrl(source) ? decodeURIComponent(new URL(source).pathname.split('/').pop() ?? '') : path.basename(source);
   return name || 'bundle.zip';
 }
 
@@ -104,7 +103,7 @@ async function download(source: string, sha256: string, worker: string): Promise
 export async function localBundle(source: string, sha256: string, worker: string, options: { readonly verify?: boolean } = {}): Promise<{ file: string; sizeBytes: number }> {
   const expected = sha256.toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(expected)) throw new BundleSourceError(`bundle.sha256: "${sha256}" is not a SHA-256 (64 hex digits)`, false);
-  if (isUrl(source)) {
+  if (isBundleUrl(source)) {
     const file = await download(source, expected, worker);
     return { file, sizeBytes: (await stat(file)).size };
   }
