@@ -4,12 +4,11 @@
  * independent client, and by the project's vSphere client) is the file a host installs, and the
  * host installs what the bundle holds. Checked with govc, the project's vSphere client and CIM.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CimClient } from '../../src/cim/client';
-import { projectGoTool } from '../../src/devserver/goTool';
 import { discoverHost } from '../../src/esxi/discovery';
 import { interpretJob } from '../../src/esxi/job';
 import { startInstall } from '../../src/esxi/install';
@@ -17,8 +16,7 @@ import { snapshotSoftware } from '../../src/esxi/software';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { writeBundle } from '../../src/simulator/bundleBuilder';
 import { VsphereClient } from '../../src/vsphere/client';
-import { run } from '../support/commands';
-import { GOVC_MODULE } from '../support/vcsim';
+import { govcFor, type GovcTarget } from '../support/govc';
 import { waitFor } from '../support/waitFor';
 
 jest.setTimeout(120_000);
@@ -32,7 +30,7 @@ describe('datastores and acceptance levels of the simulated vCenter, read by the
   let simulator: Simulator;
   let workDir: string;
   let vsphere: VsphereClient;
-  let govc: (args: readonly string[]) => ReturnType<typeof run>;
+  let govc: GovcTarget;
   const clients: CimClient[] = [];
 
   beforeAll(async () => {
@@ -51,12 +49,7 @@ describe('datastores and acceptance levels of the simulated vCenter, read by the
     const vcenter = simulator.vcenter!;
     const password = await secretOf(vcenter.credential);
     vsphere = await VsphereClient.login({ url: vcenter.url, user: vcenter.user, password, tls: { thumbprint: vcenter.thumbprint } });
-    const binary = projectGoTool('govc', GOVC_MODULE, (line) => process.stderr.write(`${line}\n`));
-    if (!binary) throw new Error(`govc is built with Go (${GOVC_MODULE}); no Go toolchain found`);
-    const knownHosts = path.join(workDir, 'known_hosts');
-    await writeFile(knownHosts, `${new URL(vcenter.url).host} ${vcenter.thumbprint}\n`);
-    const env = { GOVC_URL: vcenter.url, GOVC_USERNAME: vcenter.user, GOVC_PASSWORD: password, GOVC_TLS_KNOWN_HOSTS: knownHosts, GOVC_PERSIST_SESSION: 'false' };
-    govc = (args) => run(binary, args, { env, timeoutMs: 60_000 });
+    govc = await govcFor(simulator, workDir);
   }, 600_000);
 
   afterAll(async () => {
