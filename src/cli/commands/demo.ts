@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: the main job on embedded defaults. A file-backed Temporal dev server, a
- * simulated vCenter and ESXi fleet, a worker, and one host remediated through vCenter and
- * followed live: maintenance mode, the install seed-style, the reboot, verification, and out of
- * maintenance mode again.
+ * simulated vCenter and ESXi fleet, a worker, an offline bundle file on the operator's disk, and
+ * one host remediated through vCenter and followed live: the bundle staged on the datastore the
+ * host mounts, the pre-check, maintenance mode, the install seed-style, the reboot,
+ * verification, and out of maintenance mode again.
  */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -13,7 +14,7 @@ import { answeredQuery } from '../../api/lookup';
 import { rolloutResult, startRollout, type RolloutHandle } from '../../api/rollouts';
 import { startDevServer } from '../../devserver/devServer';
 import { vcentersSource } from '../../inventory/vcenterHosts';
-import { readBundle } from '../../bundle';
+import { inspectBundle } from '../../bundle';
 import { startSimulator } from '../../simulator';
 import { writeBundle, type BundleSpec } from '../../simulator/bundleBuilder';
 import { connectClient } from '../../temporal/connection';
@@ -22,7 +23,7 @@ import { createWorker } from '../../worker';
 import { rolloutProgressQuery } from '../../workflows/fleetRollout';
 import { remediationInstallId, remediationProgressQuery } from '../../workflows/remediateHost';
 import { stepLabel, type RemediationStep } from '../../workflows/remediationResult';
-import type { HostRow } from '../../workflows/rolloutState';
+import { copyLine, stagingLine, type RolloutResult } from '../../workflows/rolloutState';
 import { createInstallView } from '../installView';
 import { numberArg } from '../numberArg';
 import { EXIT } from '../usageError';
@@ -34,9 +35,12 @@ interface DemoFlags {
   hold: boolean;
 }
 
-/** The demo's offline bundle: one partner-level VIB that needs maintenance mode and a reboot. */
+/**
+ * The demo's offline bundle: one partner-level VIB that needs maintenance mode and a reboot,
+ * with a payload big enough (8 MiB) that staging shows its bytes and rate for a moment.
+ */
 const DEMO_BUNDLE_FILE = 'vibflow-demo-1.0.0.zip';
-const DEMO_BUNDLE_SPEC: BundleSpec = { vibs: [{ name: 'vibflow-demo', version: '1.0.0', payloadBytes: 64 * 1024 }] };
+const DEMO_BUNDLE_SPEC: BundleSpec = { vibs: [{ name: 'vibflow-demo', version: '1.0.0', payloadBytes: 8 * 1024 * 1024 }] };
 const TASK_QUEUE = 'vibflow-demo';
 
 export function registerDemo(program: Command): void {
@@ -77,12 +81,12 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     cleanups.push(() => simulator.stop());
     const inventory = simulator.vcenterInventory as NonNullable<typeof simulator.vcenterInventory>;
     process.stdout.write(`Simulated a vCenter (${inventory.vcenter.url}) with ${simulator.hosts.length} ESXi hosts; inventory in .vibflow/demo-inventory.json\n`);
-    // A real offline bundle on the datastore every host mounts: the hosts install what it holds.
-    const datastore = simulator.datastores[0];
-    const written = await writeBundle(path.join(datastore.directory, DEMO_BUNDLE_FILE), DEMO_BUNDLE_SPEC);
-    const bundleUri = `file:///vmfs/volumes/${datastore.name}/${DEMO_BUNDLE_FILE}`;
-    const vibs = (await readBundle(written.file)).vibs.map((vib) => ({ name: vib.name, version: vib.version }));
-    process.stdout.write(`Wrote the offline bundle ${DEMO_BUNDLE_FILE} (${vibs.map((v) => `${v.name} ${v.version}`).join(', ')}) to datastore ${datastore.name}\n`);
+    // A real offline bundle on the operator's disk: the rollout stages it on the datastore the
+    // host mounts (one verified upload through vCenter) and the host installs what it holds.
+    const bundleFile = path.join(stateDir, DEMO_BUNDLE_FILE);
+    await writeBundle(bundleFile, DEMO_BUNDLE_SPEC);
+    const bundle = await inspectBundle(bundleFile);
+    process.stdout.write(`Wrote the offline bundle .vibflow/${DEMO_BUNDLE_FILE} (${bundle.vibs.map((v) => `${v.name} ${v.version}, ${v.acceptanceLevel}`).join('; ')}; sha256 ${bundle.sha256.slice(0, 12)})\n`);
 
     const { worker, connection: workerConnection } = await createWorker({ address: server.address, taskQueue: TASK_QUEUE });
     const running = worker.run();
@@ -99,18 +103,19 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const handle = await startRollout(client, {
       rolloutId: `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`,
       fromVcenters: vcentersSource(inventory, { hosts: [host] }),
-      bundleUri,
-      vibs,
+      bundle: { source: bundleFile, sha256: bundle.sha256 },
       remediate: {},
       maxConcurrency: 1,
       pollInterval: flags.poll,
     }, TASK_QUEUE);
-    process.stdout.write(`\nRemediating ${host} with ${bundleUri} through vCenter: maintenance mode, install, reboot, verification\n`);
-    const row = await Promise.race([followRemediation(client, handle), interrupted.then(() => undefined)]);
-    if (!row) return;
+    process.stdout.write(`\nRemediating ${host} with ${DEMO_BUNDLE_FILE} through vCenter: staging, pre-check, maintenance mode, install, reboot, verification\n`);
+    const result = await Promise.race([followRemediation(client, handle), interrupted.then(() => undefined)]);
+    if (!result) return;
+    const row = result.rows[0];
     process.stdout.write(
       `\n${host}: ${row.outcome}${row.error ? ` (${row.error})` : ''}\n` +
         `  maintenance mode: entered ${row.maintenanceEnteredAt ?? '-'}, exited ${row.maintenanceExitedAt ?? '-'}\n` +
+        `  staged copy: ${row.datastore ?? '-'} (${result.staging?.state === 'removed' ? 'removed when the rollout ended' : result.staging?.state ?? '-'})\n` +
         `  boot time: ${row.bootTimeBefore ?? '-'} -> ${row.bootTimeAfter ?? '-'}\n` +
         `  verified: ${row.verified ? 'yes' : 'no'} (${(row.vibs ?? []).map((v) => `${v.name} ${v.found ?? 'missing'}`).join(', ')})\n`,
     );
@@ -132,15 +137,23 @@ async function runDemo(flags: DemoFlags): Promise<void> {
 }
 
 /**
- * Prints each step of the rollout's one host as it comes, and the install's progress the seed's
- * way while it installs; returns the host's final row.
+ * Prints the staging as it goes, each step of the rollout's one host as it comes, and the
+ * install's progress the seed's way while it installs; returns the rollout's result.
  */
-async function followRemediation(client: Client, handle: RolloutHandle): Promise<HostRow> {
+async function followRemediation(client: Client, handle: RolloutHandle): Promise<RolloutResult> {
   let settled = false;
   const ended = rolloutResult(handle).finally(() => (settled = true));
   let step: RemediationStep | undefined;
+  let stagingText: string | undefined;
   while (!settled) {
-    const row = (await answeredQuery(handle, rolloutProgressQuery))?.rows[0];
+    const progress = await answeredQuery(handle, rolloutProgressQuery);
+    // The staging phase: the bundle read and hashed, then the copy's bytes and rate, once per change.
+    if (progress?.staging) {
+      const text = [stagingLine(progress.staging), ...progress.staging.copies.map(copyLine)].map((line) => `  ${line}`).join('\n');
+      if (text !== stagingText) process.stdout.write(`${text}\n`);
+      stagingText = text;
+    }
+    const row = progress?.rows[0];
     // The host's step is its remediation's own: asked of it, not of the rollout.
     const current = row?.installWorkflowId ? (await answeredQuery(client.workflow.getHandle(row.installWorkflowId), remediationProgressQuery))?.step : undefined;
     if (row?.installWorkflowId && current && current !== step) {
@@ -154,5 +167,5 @@ async function followRemediation(client: Client, handle: RolloutHandle): Promise
     }
     await Promise.race([ended.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
   }
-  return (await ended).rows[0];
+  return ended;
 }
