@@ -39,24 +39,34 @@ function usableBy(ds: DatastoreSummary, hostRef: string): boolean {
   return mount !== undefined && mount.mounted && mount.accessible;
 }
 
-/** Why a host has no datastore to read the bundle from, in words. */
+/** Why a host has no datastore to read the bundle from, in words, and what would let it read one. */
 function blockedReason(host: StagingHost, all: readonly DatastoreSummary[], options: StagingChoiceOptions, hasRoom: (ds: DatastoreSummary) => boolean): string {
   const mounted = all.filter((ds) => ds.hosts.some((m) => m.host.value === host.hostRef && m.mounted));
   if (options.datastore !== undefined) {
     const chosen = all.find((ds) => ds.name === options.datastore);
     if (!chosen) return `no datastore named ${options.datastore} in its vCenter (--datastore)`;
-    if (!mounted.includes(chosen)) return `${host.name} does not mount datastore ${options.datastore} (--datastore); it mounts ${mounted.map((d) => d.name).join(', ') || 'none'}`;
+    if (!mounted.includes(chosen)) {
+      return `${host.name} does not mount datastore ${options.datastore} (--datastore); it mounts ${mounted.map((d) => d.name).join(', ') || 'none'}` +
+        (mounted.length ? `: give --datastore one of those, or leave --datastore out` : `: mount a datastore on it in vCenter`);
+    }
   }
-  if (mounted.length === 0) return `${host.name} mounts no datastore`;
+  if (mounted.length === 0) return `${host.name} mounts no datastore: mount one on it in vCenter, or stage the bundle by hand and give --uri`;
+  const next = new Set<string>();
   const why = mounted
     .filter((ds) => options.datastore === undefined || ds.name === options.datastore)
     .map((ds) => {
       const mount = ds.hosts.find((m) => m.host.value === host.hostRef);
-      if (!ds.accessible || !mount?.accessible) return `${ds.name}: not accessible`;
-      if (!hasRoom(ds)) return `${ds.name}: full (${mb(ds.freeBytes)} free, the bundle needs ${mb(options.sizeBytes)})`;
+      if (!ds.accessible || !mount?.accessible) {
+        next.add('bring the datastore back online for the host in vCenter');
+        return `${ds.name}: not accessible`;
+      }
+      if (!hasRoom(ds)) {
+        next.add(`free ${mb(options.sizeBytes)} on one of them`);
+        return `${ds.name}: full (${mb(ds.freeBytes)} free, the bundle needs ${mb(options.sizeBytes)})`;
+      }
       return `${ds.name}: usable`;
     });
-  return `${host.name} mounts no datastore the bundle can be staged on (${why.join('; ')})`;
+  return `${host.name} mounts no datastore the bundle can be staged on (${why.join('; ')})${next.size ? `: ${[...next].join(', or ')}` : ''}`;
 }
 
 /**

@@ -137,7 +137,7 @@ describe('staging under faults: killed workers, a full datastore, a copy deleted
     const byHost = new Map(result.rows.map((r) => [r.host, r]));
     expect(byHost.get('esx-002')).toMatchObject({ outcome: 'succeeded', verified: true });
     expect(byHost.get('esx-001')).toMatchObject({ state: 'failed', outcome: 'blocked', inMaintenanceMode: false, error: expect.stringMatching(/esx-001 cannot read the staged bundle: .*; esx-001 mounts no datastore the bundle can be staged on \(full: full \(0\.0 MB free, the bundle needs 0\.\d MB\)\)/) });
-    expect(result.staging?.blocked).toEqual([{ host: 'esx-001', reason: expect.stringMatching(/^esx-001 mounts no datastore the bundle can be staged on \(full: full \(0\.0 MB free/) }]);
+    expect(result.staging?.blocked).toEqual([{ host: 'esx-001', reason: expect.stringMatching(/^esx-001 mounts no datastore the bundle can be staged on \(full: full \(0\.0 MB free, the bundle needs 0\.\d MB\)\): free 0\.\d MB on one of them$/) }]);
     expect(await maintenanceCalls('esx-001')).toBe(0);
     expect(simulator.stats().hosts['esx-001'].installFromUri).toBe(0);
     expect(await readdir(simulator.datastores.find((d) => d.name === 'full')!.directory)).toEqual([]);

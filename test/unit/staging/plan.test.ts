@@ -26,13 +26,13 @@ describe('chooseDatastores', () => {
   it('adds a copy for a host that does not mount the shared datastore, and blocks one that mounts none', () => {
     const choice = chooseDatastores([host(1), host(2), host(3), host(4)], [ds('shared', ['host-1', 'host-2']), ds('local-3', ['host-3'])], { sizeBytes: 10 * MB });
     expect(choice.datastores.map((c) => c.datastore.name)).toEqual(['shared', 'local-3']);
-    expect(choice.blocked).toEqual([{ host: 'esx-4', reason: 'esx-4 mounts no datastore' }]);
+    expect(choice.blocked).toEqual([{ host: 'esx-4', reason: 'esx-4 mounts no datastore: mount one on it in vCenter, or stage the bundle by hand and give --uri' }]);
   });
 
   it('skips a full datastore and says so for a host that has nothing else', () => {
     const choice = chooseDatastores([host(1), host(2)], [ds('full', ['host-1', 'host-2'], { freeBytes: 1 * MB }), ds('local-2', ['host-2'])], { sizeBytes: 10 * MB });
     expect(choice.datastores.map((c) => c.datastore.name)).toEqual(['local-2']);
-    expect(choice.blocked[0]).toEqual({ host: 'esx-1', reason: 'esx-1 mounts no datastore the bundle can be staged on (full: full (1.0 MB free, the bundle needs 10.0 MB))' });
+    expect(choice.blocked[0]).toEqual({ host: 'esx-1', reason: 'esx-1 mounts no datastore the bundle can be staged on (full: full (1.0 MB free, the bundle needs 10.0 MB)): free 10.0 MB on one of them' });
   });
 
   it('counts a full datastore that already holds the copy', () => {
@@ -43,14 +43,14 @@ describe('chooseDatastores', () => {
   it('leaves out a datastore a host mounts but cannot access', () => {
     const choice = chooseDatastores([host(1), host(2)], [ds('shared', ['host-1', 'host-2'], { inaccessibleOn: ['host-2'] })], { sizeBytes: 1 });
     expect(choice.datastores[0].hosts).toEqual(['esx-1']);
-    expect(choice.blocked[0].reason).toBe('esx-2 mounts no datastore the bundle can be staged on (shared: not accessible)');
+    expect(choice.blocked[0].reason).toBe('esx-2 mounts no datastore the bundle can be staged on (shared: not accessible): bring the datastore back online for the host in vCenter');
   });
 
   it('takes only the datastore named with --datastore', () => {
     const stores = [ds('shared', ['host-1', 'host-2']), ds('other', ['host-1'])];
     const choice = chooseDatastores([host(1), host(2)], stores, { sizeBytes: 1, datastore: 'other' });
     expect(choice.datastores.map((c) => [c.datastore.name, c.hosts])).toEqual([['other', ['esx-1']]]);
-    expect(choice.blocked).toEqual([{ host: 'esx-2', reason: 'esx-2 does not mount datastore other (--datastore); it mounts shared' }]);
+    expect(choice.blocked).toEqual([{ host: 'esx-2', reason: 'esx-2 does not mount datastore other (--datastore); it mounts shared: give --datastore one of those, or leave --datastore out' }]);
     expect(chooseDatastores([host(1)], stores, { sizeBytes: 1, datastore: 'nope' }).blocked[0].reason).toBe('no datastore named nope in its vCenter (--datastore)');
   });
 
@@ -84,7 +84,7 @@ describe('copyForHost', () => {
 describe('noCopyReason', () => {
   it('says, at the host\'s turn, what it mounts and why none of it holds a copy', () => {
     const datastores = [ds('shared', ['host-1']), ds('full', ['host-2'], { freeBytes: 1 * MB }), ds('lost', ['host-2'], { inaccessibleOn: ['host-2'] })];
-    expect(noCopyReason(host(2), datastores, 10 * MB)).toBe('esx-2 mounts no datastore the bundle can be staged on (full: full (1.0 MB free, the bundle needs 10.0 MB); lost: not accessible)');
-    expect(noCopyReason(host(3), datastores, 10 * MB)).toBe('esx-3 mounts no datastore');
+    expect(noCopyReason(host(2), datastores, 10 * MB)).toBe('esx-2 mounts no datastore the bundle can be staged on (full: full (1.0 MB free, the bundle needs 10.0 MB); lost: not accessible): free 10.0 MB on one of them, or bring the datastore back online for the host in vCenter');
+    expect(noCopyReason(host(3), datastores, 10 * MB)).toBe('esx-3 mounts no datastore: mount one on it in vCenter, or stage the bundle by hand and give --uri');
   });
 });
