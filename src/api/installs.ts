@@ -7,7 +7,6 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
-  type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowStartOptions,
 } from '@temporalio/client';
@@ -17,8 +16,9 @@ import { VIBFLOW_HOST } from '../shared/searchAttributes';
 import { parseInstallInput, type InstallVibInput } from '../workflows/installInput';
 import { PROGRESS_MEMO, RESULT_MEMO, type InstallProgress, type InstallResult } from '../workflows/installResult';
 import { installVib } from '../workflows/installVib';
+import type { InstallHandle } from './handles';
 
-export type InstallHandle = WorkflowHandle<typeof installVib>;
+export type { InstallHandle } from './handles';
 
 /** How an install starts: everything but the Temporal call, so that callers can validate before they connect. */
 export type InstallStart = WorkflowStartOptions<typeof installVib> & { readonly workflowId: string };

@@ -7,9 +7,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import { rolloutWorkflowId } from '../shared/ids';
-import type { RemediationHandle } from './remediations';
-import type { InstallHandle } from './installs';
-import type { RolloutHandle } from './rollouts';
+import type { InstallHandle, RemediationHandle, RolloutHandle } from './handles';
 
 export type Found =
   | { readonly kind: 'install'; readonly handle: InstallHandle; readonly description: WorkflowExecutionDescription }

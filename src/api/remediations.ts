@@ -1,12 +1,13 @@
 /** Following a host's remediation (remediateHost) from any Temporal client: live progress, or how it ended. */
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { remediateHost, remediationProgressQuery } from '../workflows/remediateHost';
+import { remediationProgressQuery } from '../workflows/remediateHost';
 import type { RemediationProgress, RemediationResult } from '../workflows/remediationResult';
+import type { RemediationHandle } from './handles';
 import { answeredQuery } from './lookup';
 import { failureInWords, type FailureInWords } from './workflowFailure';
 
-export type RemediationHandle = WorkflowHandle<typeof remediateHost>;
+export type { RemediationHandle } from './handles';
 
 /** How a remediation stands: its progress while it runs, its result once it ended, or why it failed without one. */
 export type RemediationState =

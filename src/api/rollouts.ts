@@ -1,9 +1,10 @@
 /** Starting, steering and following fleet rollouts from any Temporal client. */
-import { WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { rolloutWorkflowId } from '../shared/ids';
 import { sourceLabel } from '../staging/bundleSource';
 import { VIBFLOW_ROLLOUT_ID } from '../shared/searchAttributes';
+import type { RolloutHandle } from './handles';
 import { answeredQuery, findWork } from './lookup';
 import { failureInWords } from './workflowFailure';
 import {
@@ -17,7 +18,7 @@ import {
 import { parseRolloutInput, type FleetRolloutInput, type RolloutPlan } from '../workflows/rolloutInput';
 import { failedRollout, type RolloutProgress, type RolloutResult } from '../workflows/rolloutState';
 
-export type RolloutHandle = WorkflowHandle<typeof fleetRollout>;
+export type { RolloutHandle } from './handles';
 
 const WORKFLOW_ID_PREFIX = rolloutWorkflowId('');
 
