@@ -10,8 +10,11 @@ import { remediationProgressQuery } from '../../src/workflows/remediateHost';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../src/simulator';
 import type { FleetRolloutInput } from '../../src/workflows/rolloutInput';
 import type { HostRow, RolloutResult } from '../../src/workflows/rolloutState';
+import type { RolloutNotice } from '../../src/notify/notices';
 import { recordHistoryFixture } from '../support/histories';
 import { placeBundle } from '../support/bundles';
+import { CANARY_VARIABLE } from '../support/secretCanary';
+import { startWebhookReceiver } from '../support/webhookReceiver';
 import { startTestWorker, testClient, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { waitFor } from '../support/waitFor';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/workerProcess';
@@ -169,14 +172,35 @@ describe('remediation through vCenter', () => {
       await simulator.setVcenterFault('esx-001', null);
     });
 
-    it('a host that never comes back fails with "host did not come back" and stays in maintenance mode', async () => {
-      await simulator.setVcenterFault('esx-002', 'never-back');
-      const result = await only('esx-002', { remediate: { rebootTimeout: '10s' } });
-      expect(result.rows[0]).toMatchObject({ state: 'failed', verified: false, bootTimeAfter: null });
-      expect(result.rows[0].error).toMatch(/host did not come back within 10s after the reboot \(last seen notResponding.*\)\. esx-002 stays in maintenance mode \(entered /);
-      const host = await vcenterView('esx-002');
-      expect(host.vcenter).toMatchObject({ inMaintenanceMode: true, connectionState: 'notResponding' });
-      expect(host.reboots).toBe(2);
+    it('a host that never comes back fails with "host did not come back", stays in maintenance mode, and the webhook is told so once', async () => {
+      // The webhook URL carries the run's secret canary, as a real one carries its token.
+      const receiver = await startWebhookReceiver();
+      const hook = `/hooks/maintenance/${process.env[CANARY_VARIABLE]}`;
+      process.env.VIBFLOW_TEST_MAINTENANCE_HOOK = receiver.url(hook);
+      process.env.VIBFLOW_TEST_MAINTENANCE_KEY = `whk-${Date.now().toString(36)}`;
+      try {
+        const rebootsBefore = (await vcenterView('esx-002')).reboots;
+        await simulator.setVcenterFault('esx-002', 'never-back');
+        const result = await only('esx-002', { remediate: { rebootTimeout: '10s' }, notify: { webhooks: [{ webhook: 'env:VIBFLOW_TEST_MAINTENANCE_HOOK' }], secret: 'env:VIBFLOW_TEST_MAINTENANCE_KEY' } });
+        expect(result.rows[0]).toMatchObject({ state: 'failed', verified: false, bootTimeAfter: null });
+        expect(result.rows[0].error).toMatch(/host did not come back within 10s after the reboot \(last seen notResponding.*\)\. esx-002 stays in maintenance mode \(entered /);
+        const host = await vcenterView('esx-002');
+        expect(host.vcenter).toMatchObject({ inMaintenanceMode: true, connectionState: 'notResponding' });
+        expect(host.reboots).toBe(rebootsBefore + 1);
+        // Each notice is delivered by a workflow of its own, in no set order: wait for both.
+        const notices = () => receiver.accepted(hook).map((r) => r.json as unknown as RolloutNotice);
+        await waitFor(() => notices().some((n) => n.event === 'host-in-maintenance') && notices().some((n) => n.event === 'rollout-failed'), 'the maintenance-mode and end notices', 30_000, 200);
+        expect(notices().find((n) => n.event === 'rollout-failed')?.title).toMatch(/failed \(failure-budget-exceeded\): 1 failed, 1 in maintenance mode of 1 host/);
+        const inMaintenance = notices().filter((n) => n.event === 'host-in-maintenance');
+        expect(inMaintenance).toHaveLength(1);
+        expect(inMaintenance[0].title).toMatch(new RegExp(`^rollout ${result.rolloutId}: esx-002 is left in maintenance mode`));
+        expect(inMaintenance[0].hosts.map((h) => h.host)).toEqual(['esx-002']);
+        expect(inMaintenance[0].links.host).toContain(encodeURIComponent(result.rows[0].installWorkflowId as string));
+      } finally {
+        delete process.env.VIBFLOW_TEST_MAINTENANCE_HOOK;
+        delete process.env.VIBFLOW_TEST_MAINTENANCE_KEY;
+        await receiver.close();
+      }
     });
 
     it('RebootHost not supported fails the host; with exit-maintenance-on-failure it leaves maintenance mode again', async () => {
