@@ -47,7 +47,8 @@ export function hostStateOf(content: ObjectContent): HostState {
 export function certificatePemOf(content: ObjectContent): string | null {
   const value = content.properties.get(HOST_CERTIFICATE_PATH);
   if (value === undefined) return null;
-  const bytes = Buffer.from(list(value).map((b) => readNumber(b, `${content.obj.value} ${HOST_CERTIFICATE_PATH}`) & 0xff));
+  const what = `${content.obj.value} ${HOST_CERTIFICATE_PATH}`;
+  const bytes = Buffer.from(list(value).map((b) => readNumber(b, what) & 0xff));
   if (bytes.length === 0) return null;
   const text = bytes.toString('latin1');
   if (!text.startsWith('-----BEGIN CERTIFICATE-----')) throw new VimValueError(`${content.obj.value} ${HOST_CERTIFICATE_PATH} is not a PEM certificate`);

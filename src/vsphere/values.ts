@@ -4,7 +4,7 @@
  * text, and the readers below convert it where the caller knows the type.
  */
 import type { MoRef } from './model';
-import { attribute, xsiType, XSD_NAMESPACE, type XmlElement } from './xml';
+import { attribute, leafTexts, xsiType, XSD_NAMESPACE, type XmlElement } from './xml';
 
 /** A data object: its vim25 type when the server named it, and its fields by name (repeated fields as arrays). */
 export class VimObject {
@@ -27,7 +27,11 @@ const XSD_NUMBERS = new Set(['byte', 'short', 'int', 'long', 'float', 'double', 
 
 function primitive(xsdType: string, text: string): string | number | boolean {
   if (xsdType === 'boolean') return readBoolean(text, 'xsd:boolean value');
-  if (XSD_NUMBERS.has(xsdType)) return readNumber(text, `xsd:${xsdType} value`);
+  if (XSD_NUMBERS.has(xsdType)) {
+    // Said without building the message first: an array of bytes reads a thousand of these.
+    const n = Number(text);
+    return Number.isFinite(n) && (n !== 0 || text.trim() !== '') ? n : readNumber(text, `xsd:${xsdType} value`);
+  }
   return text; // string, dateTime, base64Binary, anyURI...
 }
 
@@ -65,6 +69,9 @@ export function decodeValue(element: XmlElement): VimValue {
   if (type?.name === 'ManagedObjectReference') return moRefOf(element);
   if (type?.name.startsWith('ArrayOf')) {
     const itemType = arrayItemXsdType(type.name);
+    // Items without attributes have no xsi:type: an array of primitives reads from their texts alone.
+    const texts = itemType ? leafTexts(element) : undefined;
+    if (itemType && texts) return texts.map((text) => primitive(itemType, text));
     return element.children.map((item) => (itemType && !xsiType(item) ? primitive(itemType, item.text) : decodeValue(item)));
   }
   if (element.children.length === 0) {
