@@ -10,8 +10,9 @@
  * elements, nearly all of them the items of the hosts' certificates (an xsd:byte array is one
  * element per byte). fast-xml-parser's validation, its ordered tree and the tree made from that
  * took 4.5-5.8 s of CPU for such a page; this reader takes about
- * 0.15 s, keeping a run of plain leaves (no attributes, no children) as their texts until someone
- * asks for them as elements (see leafTexts).
+ * 0.1 s, keeping a run of plain leaves (no attributes, no children) as their texts until someone
+ * asks for them as elements (see leafTexts), and reading the items after the first of a run in
+ * place when they are spelled plainly (`<byte>45</byte>`).
  */
 export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 export const XSD_NAMESPACE = 'http://www.w3.org/2001/XMLSchema';
@@ -254,6 +255,24 @@ function addChild(parent: Open, child: Open): void {
   parent.children = elements;
 }
 
+/**
+ * The next item of a leaf run, read in place: when `<TAG>text</TAG>` at `lt` is spelled exactly
+ * like that with the run's tag, its text joins the run and the reading goes on after it (returned);
+ * anything else (attributes, white space in the tags, children) returns -1 for the general path,
+ * which would read it to the same result.
+ */
+function nextLeafOfRun(text: string, lt: number, parent: Open): number {
+  const run = parent.children;
+  if (run === null || !isLeafRun(run)) return -1;
+  const { tag } = run;
+  const contentStart = lt + tag.length + 2;
+  if (text.charCodeAt(contentStart - 1) !== 0x3e || !text.startsWith(tag, lt + 1)) return -1;
+  const end = text.indexOf('<', contentStart);
+  if (end < 0 || text.charCodeAt(end + 1) !== 0x2f || text.charCodeAt(end + tag.length + 2) !== 0x3e || !text.startsWith(tag, end + 2)) return -1;
+  run.texts.push(characterData(text.slice(contentStart, end), text, contentStart));
+  return end + tag.length + 3;
+}
+
 /** Parses a whole document into its root element. DTDs are refused: no vim25 message has one. */
 export function parseXml(text: string): XmlElement {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('document declarations (DOCTYPE/ENTITY) are not accepted');
@@ -309,6 +328,11 @@ export function parseXml(text: string): XmlElement {
     } else {
       if (root) fail('a second root element', text, lt);
       const parent = stack[stack.length - 1];
+      const next = parent && stack.length < MAX_DEPTH ? nextLeafOfRun(text, lt, parent) : -1;
+      if (next >= 0) {
+        i = next;
+        continue;
+      }
       const start = startTag(text, lt, parent ? parent.scope : ROOT_SCOPE);
       if (start.empty) close(start.open);
       else if (stack.length >= MAX_DEPTH) fail(`elements nested deeper than ${MAX_DEPTH}`, text, lt);

@@ -81,6 +81,14 @@ describe('runs of plain leaves', () => {
     expect(leafTexts(parseXml('<r><b>1</b><c><d/></c></r>'))).toBeUndefined();
   });
 
+  it('read the same however an item is spelled: spaces in its tags, a longer name, references, an empty item', () => {
+    const root = parseXml('<r><b>1</b><b >2</b ><bb>3</bb><b>4</b><b>&lt;&#65;</b><b></b><b/><b>5</b></r>');
+    expect(names(root)).toEqual(['b=1', 'b=2', 'bb=3', 'b=4', 'b=<A', 'b=', 'b=', 'b=5']);
+    expect(leafTexts(parseXml('<r><b>1</b><b >2</b ><b>&amp;</b><b/></r>'))).toEqual(['1', '2', '&', '']);
+    expect(() => parseXml('<r><b>1</b><b>2</c></r>')).toThrow(/<\/c> closes <b>/);
+    expect(() => parseXml('<r><b>1</b><b>2 & 3</b></r>')).toThrow(/"&" that starts no reference/);
+  });
+
   it('resolve their prefix, and an undeclared one fails', () => {
     const root = parseXml('<r xmlns:p="urn:p"><p:b>1</p:b><p:b>2</p:b></r>');
     expect(root.children.map((c) => `${c.namespace} ${c.name}`)).toEqual(['urn:p b', 'urn:p b']);
