@@ -1,5 +1,6 @@
 import { pageAfter } from '../../../src/inventory/fleetPages';
-import { fleetFromVcenters, resolveSelection, UnknownSelection, type VcenterListing, type VcentersHostSource } from '../../../src/inventory/vcenterHosts';
+import { X509Certificate } from 'node:crypto';
+import { fleetFromVcenters, resolveSelection, sha256Thumbprint, UnknownSelection, type VcenterListing, type VcentersHostSource } from '../../../src/inventory/vcenterHosts';
 import { makeHostCertificate } from '../../../src/simulator/certificates';
 import type { HostSummary } from '../../../src/vsphere/model';
 
@@ -36,6 +37,19 @@ describe('hosts of a vCenter inventory', () => {
       vcenter: 'vc01.lab',
     });
     expect(hosts[0].target.tls).toBeUndefined();
+  });
+
+  it("pins the SHA-256 of the certificate's DER as Node's X509Certificate reports it, and nothing for what is no certificate", async () => {
+    const [a, b] = await Promise.all([makeHostCertificate('esx-a.lab', '127.0.0.1'), makeHostCertificate('esx-b.lab', '127.0.0.2')]);
+    expect(sha256Thumbprint(a.certPem)).toBe(new X509Certificate(a.certPem).fingerprint256);
+    expect(sha256Thumbprint(a.certPem)).toBe(a.thumbprint);
+    // A chain pins its first certificate; CRLF line ends and text around the block change nothing.
+    expect(sha256Thumbprint(`subject=esx-a\r\n${a.certPem}${b.certPem}`.replace(/\n/g, '\r\n'))).toBe(a.thumbprint);
+    const body = a.certPem.split('\n').slice(1, -2).join('');
+    expect(sha256Thumbprint('not a certificate')).toBeUndefined();
+    expect(sha256Thumbprint(`-----BEGIN CERTIFICATE-----\n${body.slice(0, 40)}\n-----END CERTIFICATE-----\n`)).toBeUndefined();
+    expect(sha256Thumbprint(`-----BEGIN CERTIFICATE-----\n${Buffer.from('hello world').toString('base64')}\n-----END CERTIFICATE-----\n`)).toBeUndefined();
+    expect(sha256Thumbprint(a.keyPem)).toBeUndefined();
   });
 
   it('takes a per-host override of the URL, TLS and credential', () => {
