@@ -152,6 +152,10 @@ export async function upgradeWhileRolling(options: UpgradeOptions): Promise<Upgr
     await waitFor(() => simulator.stats().fleet.installFromUri >= 4, 'the rollout\'s first installs', 60_000);
     expect(simulator.stats().fleet.installFromUri).toBeLessThan(ROLLOUT_HOSTS); // the rollout is far from done
 
+    // The lone install has continued as new once on v1 before the upgrade (else, with v1 killed, its
+    // job could end while no worker runs and its first run see the end: one run, nothing tested).
+    await waitFor(async () => (await client.workflow.getHandle(lone.workflowId).describe()).runId !== lone.firstExecutionRunId, 'the lone install\'s second run', 30_000);
+
     let installsWhileV1Down = 0;
     if (options.killV1) {
       v1.kill('SIGKILL');
