@@ -14,7 +14,6 @@ import { answeredQuery } from '../../api/lookup';
 import { rolloutResult, startRollout, type RolloutHandle } from '../../api/rollouts';
 import { startDevServer } from '../../devserver/devServer';
 import { vcentersSource } from '../../inventory/vcenterHosts';
-import { inspectBundle } from '../../bundle';
 import { startSimulator } from '../../simulator';
 import { writeBundle, type BundleSpec } from '../../simulator/bundleBuilder';
 import { connectClient } from '../../temporal/connection';
@@ -26,6 +25,7 @@ import { stepLabel, type RemediationStep } from '../../workflows/remediationResu
 import { copyLine, stagingLine, type RolloutResult } from '../../workflows/rolloutState';
 import { createInstallView } from '../installView';
 import { numberArg } from '../numberArg';
+import { bundleFromFlags } from '../rolloutOptions';
 import { EXIT } from '../usageError';
 
 interface DemoFlags {
@@ -85,7 +85,9 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     // host mounts (one verified upload through vCenter) and the host installs what it holds.
     const bundleFile = path.join(stateDir, DEMO_BUNDLE_FILE);
     await writeBundle(bundleFile, DEMO_BUNDLE_SPEC);
-    const bundle = await inspectBundle(bundleFile);
+    // As `vibflow rollout --bundle FILE` does: inspected here, named to the workers by path and SHA-256.
+    const { source, info } = await bundleFromFlags(bundleFile, []);
+    const bundle = info as NonNullable<typeof info>;
     process.stdout.write(`Wrote the offline bundle .vibflow/${DEMO_BUNDLE_FILE} (${bundle.vibs.map((v) => `${v.name} ${v.version}, ${v.acceptanceLevel}`).join('; ')}; sha256 ${bundle.sha256.slice(0, 12)})\n`);
 
     const { worker, connection: workerConnection } = await createWorker({ address: server.address, taskQueue: TASK_QUEUE });
@@ -103,7 +105,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     const handle = await startRollout(client, {
       rolloutId: `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`,
       fromVcenters: vcentersSource(inventory, { hosts: [host] }),
-      bundle: { source: bundleFile, sha256: bundle.sha256 },
+      bundle: source,
       remediate: {},
       maxConcurrency: 1,
       pollInterval: flags.poll,
