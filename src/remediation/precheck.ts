@@ -76,7 +76,10 @@ export function precheckVerdict(facts: PrecheckFacts): PrecheckReport {
   const state = facts.vcenter?.state ?? null;
   const vibs = facts.cim ? checkVibs(facts.cim.software, facts.vibs) : [];
   const bundle = facts.bundle ? bundleVerdict(facts.host, facts.bundle) : undefined;
-  const staged = bundle ? { staged: { bundleUri: bundle.bundleUri, datastore: bundle.datastore, rebootPredicted: bundle.rebootPredicted } } : {};
+  const compliant = vibs.length > 0 && allSatisfied(vibs);
+  // A reboot follows an install of a VIB that does not install live, or one still pending; a host that has the VIBs active installs nothing.
+  const rebootPredicted = !!bundle?.rebootPredicted && (!compliant || !!state?.rebootRequired);
+  const staged = bundle ? { staged: { bundleUri: bundle.bundleUri, datastore: bundle.datastore, rebootPredicted } } : {};
   const report = (verdict: PrecheckVerdict, reasons: string[] = []): PrecheckReport => ({ host: facts.host, verdict, reasons, vibs, state, vcenterTime: facts.vcenter?.time ?? null, ...staged });
 
   if (state && state.connectionState !== 'connected') {
@@ -93,7 +96,7 @@ export function precheckVerdict(facts: PrecheckFacts): PrecheckReport {
   const uriProblem = facts.bundleUri ? bundleProblem(facts.bundleUri) : null;
   if (uriProblem) reasons.push(uriProblem);
   // A host that already has every VIB needs no copy and no level: it is compliant, never blocked by the bundle.
-  if (bundle && !(vibs.length > 0 && allSatisfied(vibs))) reasons.push(...bundle.reasons);
+  if (bundle && !compliant) reasons.push(...bundle.reasons);
   if (reasons.length) return report('blocked', reasons);
   if (!allSatisfied(vibs)) return report('ready');
   // VIBs in place but waiting for a reboot (e.g. an earlier run with --reboot never) are not done yet.

@@ -1,4 +1,5 @@
 import { bundleProblem, precheckVerdict, SOFTWARE_UPDATE_HINT, type CimFacts, type VcenterFacts } from '../../../src/remediation/precheck';
+import type { StagedCopy } from '../../../src/staging/model';
 import type { HostState, TaskInfo } from '../../../src/vsphere/model';
 
 const state = (extra: Partial<HostState> = {}): HostState => ({
@@ -28,6 +29,15 @@ describe('pre-check verdict', () => {
     // In place, but waiting for a reboot: not done yet, and said so.
     const pending = precheckVerdict({ host: 'esx-001', vcenter: vcenter({ state: state({ rebootRequired: true }) }), cim: cim(), vibs: [{ name: 'drv', version: '1.0' }] });
     expect([pending.verdict, pending.reasons]).toEqual(['reboot-pending', [expect.stringMatching(/^installed, reboot pending: /)]]);
+  });
+
+  it('predicts a reboot from the staged bundle only where one follows: not for a host that has the VIBs active', () => {
+    const copy: StagedCopy = { vcenter: 'vc-1', datacenter: 'DC0', datastore: 'ds1', path: 'vibflow/3f2a9c01b7de/drv.zip', sizeBytes: 1_000, uri: 'file:///vmfs/volumes/ds1/vibflow/3f2a9c01b7de/drv.zip' };
+    const staged = { copies: [copy], copy, copySizeBytes: 1_000, acceptance: 'partner' as const, vibs: [{ name: 'drv', version: '2.0', vendor: 'x', acceptanceLevel: 'partner' as const, maintenanceMode: true, liveInstallAllowed: false }] };
+    const check = (found: string, rebootRequired = false) => precheckVerdict({ host: 'esx-001', vcenter: vcenter({ state: state({ rebootRequired }) }), cim: cim({ software: [{ id: 'b', name: 'drv', version: found, vendor: 'x' }] }), vibs: [{ name: 'drv', version: '2.0' }], bundle: staged });
+    expect([check('1.0').verdict, check('1.0').staged?.rebootPredicted]).toEqual(['ready', true]);
+    expect([check('2.0').verdict, check('2.0').staged?.rebootPredicted]).toEqual(['already-compliant', false]);
+    expect([check('2.0', true).verdict, check('2.0', true).staged?.rebootPredicted]).toEqual(['reboot-pending', true]);
   });
 
   it('skips a host vCenter cannot reach, saying so', () => {
