@@ -78,6 +78,13 @@ function listHosts(vcenter: VcentersHostSource['vcenters'][number]): Promise<Hos
 }
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Why a vCenter could not be read; for a refused login, also what to check (the user's input, not the network). */
+function unreadableReason(vcenterName: string, err: unknown): string {
+  const reason = reasonOf(err);
+  if (!(err instanceof VsphereError && err.category === 'authentication')) return reason;
+  return `${reason}: check the user and credential of vCenter ${vcenterName} in the inventory (vibflow hosts --inventory FILE --vcenter ${vcenterName} tries the login)`;
+}
 const retryable = (err: unknown) => (err instanceof VsphereError ? err.retryable : !(err instanceof ApplicationFailure && err.nonRetryable));
 
 /** Tries a vCenter a few times (about 7 s) when what failed may pass: a restarting vCenter is not an unreadable one. */
@@ -102,8 +109,8 @@ async function entriesOfVcenters(source: VcentersHostSource, first: boolean, kno
     } catch (err) {
       // Later pages wait (the activity is retried) for a vCenter that had answered at the start.
       if (!first) throw err;
-      if (source.requireAll) throw ApplicationFailure.nonRetryable(`vCenter ${vcenter.name} could not be read, and the rollout requires all its vCenters: ${reasonOf(err)}`, 'HostSourceUnavailable');
-      return { name: vcenter.name, unreadable: reasonOf(err) };
+      if (source.requireAll) throw ApplicationFailure.nonRetryable(`vCenter ${vcenter.name} could not be read, and the rollout requires all its vCenters: ${unreadableReason(vcenter.name, err)}`, 'HostSourceUnavailable');
+      return { name: vcenter.name, unreadable: unreadableReason(vcenter.name, err) };
     }
   }));
   const unreadable = results.flatMap((r) => ('unreadable' in r ? [{ name: r.name, reason: r.unreadable }] : []));

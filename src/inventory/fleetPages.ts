@@ -20,7 +20,8 @@ export interface FleetHost {
 
 export interface SkippedHost {
   readonly name: string;
-  readonly cluster: string | null;
+  /** null: standalone; absent: not known (its vCenter could not be read). */
+  readonly cluster?: string | null;
   readonly vcenter?: string;
   readonly reason: string;
 }
@@ -39,7 +40,7 @@ export interface FleetPage {
 }
 
 /** The order every source lists its hosts in: vCenter, cluster, name (code-unit order, the same in every process). */
-export function entryKey(vcenter: string | undefined, cluster: string | null, name: string): string {
+export function entryKey(vcenter: string | undefined, cluster: string | null | undefined, name: string): string {
   return `${vcenter ?? ''}\u0000${cluster ?? ''}\u0000${name.toLowerCase()}`;
 }
 

@@ -185,7 +185,7 @@ export function fleetFromVcenters(listings: readonly VcenterListing[], source: V
       const reason = `vCenter ${listing.name} could not be read: ${listing.unreadable}`;
       const known = vcenter.overrides.map((o) => o.name);
       const names = known.length ? known : ['(all hosts)'];
-      for (const name of names) entries.push({ skipped: { name: `${listing.name}/${name}`, cluster: null, vcenter: listing.name, reason } });
+      for (const name of names) entries.push({ skipped: { name: `${listing.name}/${name}`, vcenter: listing.name, reason } }); // cluster unknown
       continue;
     }
     if (clusters && !clusters.some((c) => c.vcenter === listing.name)) continue;

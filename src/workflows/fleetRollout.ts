@@ -282,9 +282,9 @@ class Rollout {
   }
 
   /** What a host's row says of where it is: its cluster (hosts from vCenter), and its vCenter when there are several. */
-  private placeOf(host: { cluster: string | null; vcenter?: string }): Pick<HostRow, 'cluster' | 'vcenter'> {
+  private placeOf(host: { cluster?: string | null; vcenter?: string }): Pick<HostRow, 'cluster' | 'vcenter'> {
     if (!this.vcenters) return {};
-    return { cluster: host.cluster, ...(this.severalVcenters && host.vcenter ? { vcenter: host.vcenter } : {}) };
+    return { ...(host.cluster !== undefined ? { cluster: host.cluster } : {}), ...(this.severalVcenters && host.vcenter ? { vcenter: host.vcenter } : {}) };
   }
 
   private get remediating(): boolean {

@@ -108,7 +108,7 @@ describe('hosts of several vCenters', () => {
 
   it('skips the hosts of a vCenter that could not be read with the reason, by the names the inventory lists', () => {
     const { skipped } = pageAfter(fleetFromVcenters([...listings, { name: 'vc-c', unreadable: 'Login on vc-c.lab failed: refused' }], several()), null, 100);
-    expect(skipped).toEqual(['esx-09', 'esx-10'].map((name) => ({ name: `vc-c/${name}`, cluster: null, vcenter: 'vc-c', reason: 'vCenter vc-c could not be read: Login on vc-c.lab failed: refused' })));
+    expect(skipped).toEqual(['esx-09', 'esx-10'].map((name) => ({ name: `vc-c/${name}`, vcenter: 'vc-c', reason: 'vCenter vc-c could not be read: Login on vc-c.lab failed: refused' })));
   });
 
   it('takes VCENTER/CLUSTER, or a cluster name only one vCenter has, and refuses one several have', () => {
