@@ -32,16 +32,6 @@ export async function findWork(client: Client, id: string, runId?: string): Prom
   return undefined;
 }
 
-/** Whether any worker polled the task queue lately: without one, a started install only waits. */
-export async function hasWorkers(client: Client, taskQueue: string): Promise<boolean> {
-  const { pollers } = await client.workflowService.describeTaskQueue({
-    namespace: client.options.namespace,
-    taskQueue: { name: taskQueue },
-    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
-  });
-  return (pollers?.length ?? 0) > 0;
-}
-
 /** How long a query may wait for a worker to answer; without one it would wait out the RPC deadline (30 s and more). */
 const QUERY_WAIT_MS = 5_000;
 

@@ -1,8 +1,8 @@
 /** The flags every command that talks to Temporal shares (they override envconfig), and the connection they make. */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type Command, Option } from 'commander';
-import { hasWorkers } from '../api/lookup';
 import { connectClient, DEFAULT_TASK_QUEUE, type TemporalTarget } from '../temporal/connection';
+import { whyNewWorkWaits } from '../temporal/deployments';
 import { UsageError } from './usageError';
 
 export interface TemporalFlags {
@@ -49,8 +49,8 @@ export async function withTemporal<T>(flags: TemporalFlags, body: (client: Clien
   }
 }
 
-/** A note on stderr when no worker polls the task queue: what was started would only wait. */
+/** A note on stderr when no worker would take what was just started (none polls, or none of the current version): it would only wait. */
 export async function noteWhenNoWorker(client: Client, taskQueue: string): Promise<void> {
-  if (await hasWorkers(client, taskQueue)) return;
-  process.stderr.write(`vibflow: no worker polls task queue "${taskQueue}": nothing moves until one starts (vibflow worker --task-queue ${taskQueue})\n`);
+  const why = await whyNewWorkWaits(client, taskQueue);
+  if (why) process.stderr.write(`vibflow: ${why}\n`);
 }

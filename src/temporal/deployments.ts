@@ -262,3 +262,24 @@ export async function makeCurrentIfNone(client: ServiceClient, options: { deploy
     throw err;
   }
 }
+
+/**
+ * Why work started now on the task queue would only wait, in words; undefined when a worker
+ * would take it. Unversioned workers take new work; versioned ones only when they serve their
+ * deployment's current version (a deployment without one lets its first worker make itself so).
+ */
+export async function whyNewWorkWaits(client: ServiceClient, taskQueue: string): Promise<string | undefined> {
+  const pollers = (await workflowPollers(client, taskQueue)).filter((p) => p.lastAccessAt === undefined || Date.now() - p.lastAccessAt <= LONG_POLL_MS);
+  if (!pollers.length) return `no worker polls task queue "${taskQueue}": nothing moves until one starts (vibflow worker --task-queue ${taskQueue})`;
+  if (pollers.some((p) => p.deployment === undefined)) return undefined;
+  const waiting: string[] = [];
+  for (const deployment of new Set(pollers.map((p) => p.deployment as string))) {
+    const current = (await describeDeployment(client, deployment))?.currentBuildId;
+    if (current === undefined || (await versionPolls(client, taskQueue, deployment, current))) return undefined;
+    const served = [...new Set(pollers.filter((p) => p.deployment === deployment).map((p) => p.buildId))];
+    waiting.push(`no worker of version ${current}, the current version of deployment "${deployment}", polls task queue "${taskQueue}" ` +
+      `(the workers there serve ${served.join(', ')}): new work waits until one does; make a running version current ` +
+      `(vibflow deployment set-current ${served[0]} --deployment ${deployment}) or start a worker of ${current}`);
+  }
+  return waiting.join('; ');
+}
