@@ -94,6 +94,8 @@ export interface SimulatorStats {
     /** Most installs running at the same moment, across the fleet. */
     readonly peakConcurrentJobs: number;
   };
+  /** SOAP requests the vCenter simulator answered on /sdk, by method, e.g. RetrievePropertiesEx (statsWithVcenter only). */
+  readonly soapCalls?: Readonly<Record<string, number>>;
 }
 
 /** The datastore every host mounts when none are given. */
@@ -299,7 +301,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const cim = stats();
       if (!vcenter) return cim;
       const seen = await vcenter.process.stats();
-      return { ...cim, hosts: Object.fromEntries(Object.entries(cim.hosts).map(([name, host]) => [name, { ...host, vcenter: seen[name] }])) };
+      return { ...cim, hosts: Object.fromEntries(Object.entries(cim.hosts).map(([name, host]) => [name, { ...host, vcenter: seen.hosts[name] }])), soapCalls: seen.soapCalls };
     },
     reset: () => servers.forEach((s) => s.host.resetCounters()),
     setFailure: (name, category) => {

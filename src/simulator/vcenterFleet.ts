@@ -5,7 +5,7 @@
  * across vCenters (esx-001 in every one), because host names are unique within a vCenter only.
  * One inventory in the `vcenters` form names them all; one control endpoint steers them:
  *
- *   GET  /stats                       per vCenter: its hosts' counters (and vCenter view), frozen, refusing logins
+ *   GET  /stats                       per vCenter: its hosts' counters (and vCenter view), SOAP calls, frozen, refusing logins
  *   POST /vcenters/NAME/freeze        SIGSTOP the vCenter's process: it stops answering, sockets open
  *   POST /vcenters/NAME/thaw          SIGCONT: it answers again
  *   POST /vcenters/NAME/refuse-logins {"refuse": true|false}: new logins fail with InvalidLogin
@@ -43,7 +43,8 @@ export interface VcenterFleetOptions {
 
 export interface VcenterFleetStats {
   readonly vcenters: Readonly<Record<string, SimulatorStats & { readonly frozen: boolean; readonly frozenSince: string | null; readonly refusingLogins: boolean }>>;
-  readonly fleet: { readonly installFromUri: number; readonly reboots: number; readonly hosts: number };
+  /** soapCalls: SOAP requests the vCenters answered, all methods of the vCenters not frozen; soapCallsByMethod: the same by method. */
+  readonly fleet: { readonly installFromUri: number; readonly reboots: number; readonly hosts: number; readonly soapCalls: number; readonly soapCallsByMethod: Readonly<Record<string, number>> };
 }
 
 export interface VcenterFleet {
@@ -140,9 +141,17 @@ export async function startVcenterFleet(options: VcenterFleetOptions): Promise<V
       return [name, { ...counted, frozen: frozenAt !== undefined, frozenSince: frozenAt === undefined ? null : new Date(frozenAt).toISOString(), refusingLogins: refusing.has(name) }] as const;
     }));
     const all = perVcenterStats.flatMap(([, s]) => Object.values(s.hosts));
+    const soapCallsByMethod: Record<string, number> = {};
+    for (const [, s] of perVcenterStats) for (const [method, n] of Object.entries(s.soapCalls ?? {})) soapCallsByMethod[method] = (soapCallsByMethod[method] ?? 0) + n;
     return {
       vcenters: Object.fromEntries(perVcenterStats),
-      fleet: { installFromUri: all.reduce((n, h) => n + h.installFromUri, 0), reboots: all.reduce((n, h) => n + h.reboots, 0), hosts: all.length },
+      fleet: {
+        installFromUri: all.reduce((n, h) => n + h.installFromUri, 0),
+        reboots: all.reduce((n, h) => n + h.reboots, 0),
+        hosts: all.length,
+        soapCalls: Object.values(soapCallsByMethod).reduce((a, b) => a + b, 0),
+        soapCallsByMethod,
+      },
     };
   };
 

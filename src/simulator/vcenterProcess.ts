@@ -54,6 +54,12 @@ export interface VcenterProcessOptions {
 }
 
 /** One host as vCenter sees it, with the simulator's counters. Times are ISO 8601. */
+/** GET /stats of the vCenter simulator: each host as it sees it, and the SOAP requests it answered on /sdk by method. */
+export interface VcenterProcessStats {
+  readonly hosts: Record<string, VcenterHostStats>;
+  readonly soapCalls: Readonly<Record<string, number>>;
+}
+
 export interface VcenterHostStats {
   readonly ref: string;
   readonly cluster: string;
@@ -129,8 +135,9 @@ export class VcenterProcess {
     await this.control('POST', `/datastores/${encodeURIComponent(datastore)}/hosts/${encodeURIComponent(host)}`, { accessible });
   }
 
-  async stats(): Promise<Record<string, VcenterHostStats>> {
-    return ((await this.control('GET', '/stats')) as { hosts: Record<string, VcenterHostStats> }).hosts;
+  async stats(): Promise<VcenterProcessStats> {
+    const { hosts, soapCalls } = (await this.control('GET', '/stats')) as { hosts: Record<string, VcenterHostStats>; soapCalls?: Record<string, number> };
+    return { hosts, soapCalls: soapCalls ?? {} };
   }
 
   /** New logins fail with InvalidLogin (refuse) or succeed again; open sessions stay valid. */

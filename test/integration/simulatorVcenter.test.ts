@@ -230,6 +230,18 @@ describe('vCenter simulator beside the CIM hosts', () => {
     expect(await govc.property(hostPath('esx-004'), 'capability.rebootSupported')).toBe('true');
   });
 
+  test('the vCenter simulator counts the SOAP requests it answers on /sdk by method (soapCalls in its stats)', async () => {
+    const calls = async () => (await simulator.statsWithVcenter()).soapCalls ?? {};
+    const before = await calls();
+    expect(await govc.property(hostPath('esx-002'), 'runtime.connectionState')).toBe('connected');
+    await soap.acquireCimServicesTicket((await vcenterView('esx-002')).ref);
+    const after = await calls();
+    // govc logs in and reads through the property collector; the plain SOAP session asks once for a ticket.
+    expect(after.Login - (before.Login ?? 0)).toBeGreaterThan(0);
+    expect(after.RetrievePropertiesEx - (before.RetrievePropertiesEx ?? 0)).toBeGreaterThan(0);
+    expect(after.AcquireCimServicesTicket - (before.AcquireCimServicesTicket ?? 0)).toBe(1);
+  });
+
   test('the vCenter simulator gets its password from the environment, never on its command line', async () => {
     const [commandLine] = (await childCommandLines()).filter((line) => line.includes('vibflow-vcsim'));
     expect(commandLine).toContain('-password-env VIBFLOW_VCSIM_PASSWORD');

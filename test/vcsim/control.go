@@ -10,7 +10,8 @@ import (
 
 // The control endpoint, for tests and scripts on the same machine:
 //
-//	GET  /stats                  per host: counters, maintenance intervals, runtime state, fault
+//	GET  /stats                  per host: counters, maintenance intervals, runtime state, fault;
+//	                             soapCalls: SOAP requests on /sdk by method
 //	POST /hosts/NAME/fault            {"fault": "never-back"} injects a fault, {"fault": null} clears it
 //	POST /hosts/NAME/reboot-required  {"required": true}: an install waits for a reboot (summary.rebootRequired)
 //	POST /hosts/NAME/acceptance       {"level": "community"}: what HostImageConfigGetAcceptance answers
@@ -61,7 +62,11 @@ func (f *fleet) serveStats(w http.ResponseWriter, _ *http.Request) {
 	for _, host := range f.hosts {
 		hosts[host.Name] = host.stats()
 	}
-	reply(w, http.StatusOK, map[string]any{"hosts": hosts, "refusingLogins": f.logins != nil && f.logins.isRefusing()})
+	soapCalls := map[string]int64{}
+	if f.soap != nil {
+		soapCalls = f.soap.snapshot()
+	}
+	reply(w, http.StatusOK, map[string]any{"hosts": hosts, "refusingLogins": f.logins != nil && f.logins.isRefusing(), "soapCalls": soapCalls})
 }
 
 func (f *fleet) serveFault(w http.ResponseWriter, r *http.Request) {

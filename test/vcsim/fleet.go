@@ -28,6 +28,7 @@ type fleet struct {
 	// The spec's datastores that some host mounts, by name.
 	datastores map[string]*datastore
 	logins     *logins
+	soap       *soapCalls
 }
 
 // buildFleet creates the spec's datacenter, clusters and hosts through vcsim's own API, in

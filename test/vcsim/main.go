@@ -158,6 +158,7 @@ func run(args []string) error {
 	// /folder uploads are ours (free space, accessibility); registered before vcsim adds its own routes.
 	model.Service.ServeMux = http.NewServeMux()
 	hosts.serveUploads(model.Service.ServeMux, opts.spec.Datacenter)
+	hosts.soap = countSOAP(model.Service.ServeMux, model.Service)
 
 	sdk, certificate, err := serveSDK(model.Service, opts)
 	if err != nil {
