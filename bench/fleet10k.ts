@@ -7,58 +7,18 @@
  * memory. With VIBFLOW_BENCH_TEMPORAL_ADDRESS it uses that Temporal instead (no database figure).
  * Usage: npm run bench -- fleet10k, or node ... bench/fleet10k.ts [hosts] [concurrency] [installSeconds] [poll]
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { rolloutResult, startRollout } from '../src/api/rollouts';
 import { clusterDown, clusterUp } from '../src/devserver/cluster/cluster';
-import { clusterPaths } from '../src/devserver/cluster/layout';
-import { DB_USER, findPostgres, postgresPassword } from '../src/devserver/cluster/postgres';
 import { startSimulator } from '../src/simulator';
-import { writeWorkflowBundle } from '../src/workflowBundle';
 import { placeBundle } from '../test/support/bundles';
 import { freeClusterPorts } from '../test/support/cluster';
-import { spawnWorkerProcess, type WorkerProcess } from '../test/support/workerProcess';
+import { chainHistory, databaseSizesMb, formatSizesMb, peakRssMb, workersAndClient } from './clusterBench';
 import { printFigures } from './figures';
 
 const WORKERS = 2;
-
-/** Peak resident memory of a process, from the kernel's own high-water mark. */
-function peakRssMb(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
-
-/** pg_database_size of Temporal's two databases, in MB. */
-function databaseSizesMb(dir: string, port: number): string {
-  const psql = path.join(findPostgres().binDir, 'psql');
-  const sql = "SELECT datname, pg_database_size(datname) FROM pg_database WHERE datname LIKE 'temporal%' ORDER BY 1";
-  const result = spawnSync(psql, ['-h', '127.0.0.1', '-p', String(port), '-U', DB_USER, '-d', 'temporal', '-At', '-F', ' ', '-c', sql], {
-    env: { ...process.env, PGPASSWORD: postgresPassword(clusterPaths(dir)) },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) return `unknown (${result.stderr.trim()})`;
-  return result.stdout.trim().split('\n').map((line) => {
-    const [name, bytes] = line.split(' ');
-    return `${name} ${(Number(bytes) / 1024 / 1024).toFixed(0)} MB`;
-  }).join(', ');
-}
-
-/** Every run of the rollout (continue-as-new chain) with its history length. */
-async function historyPerRun(client: Client, workflowId: string, firstRunId: string): Promise<number[]> {
-  const lengths: number[] = [];
-  let runId: string | undefined = firstRunId;
-  for (let run = 0; runId && run < 1_000; run++) {
-    const events: { workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }[] =
-      (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
-    lengths.push(events.length);
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return lengths;
-}
 
 async function main(): Promise<void> {
   const [hosts = 10_000, concurrency = 400, installSeconds = 20, pollSeconds = 10] = process.argv.slice(2).map(Number);
@@ -75,7 +35,13 @@ async function main(): Promise<void> {
       const up = await clusterUp({ dir, ports });
       cleanups.push(() => clusterDown({ dir }));
       address = up.status.clientAddress;
-      database = () => databaseSizesMb(dir, ports.postgres);
+      database = () => {
+        try {
+          return formatSizesMb(databaseSizesMb(dir, ports.postgres));
+        } catch (err) {
+          return `unknown (${(err as Error).message})`;
+        }
+      };
     }
     process.stdout.write(`Temporal at ${address}; starting ${hosts} simulated hosts...\n`);
     const simulator = await startSimulator({ hosts, basePort: 0, addressBase: '127.100.0.1', installSeconds, jobRetentionSeconds: 3_600 });
@@ -85,19 +51,8 @@ async function main(): Promise<void> {
     // One real offline bundle that every host reads (and the simulator reads once).
     const tag = Date.now().toString(36);
     const bundleUri = await placeBundle(simulator, `file:///vmfs/volumes/${simulator.datastores[0].name}/fleet10k-${tag}.zip`, [{ name: `fleet10k-${tag}`, version: '1.0.0' }]);
-    const bundle = path.join(work, 'workflow-bundle.js');
-    await writeWorkflowBundle(bundle);
     const taskQueue = `fleet10k-${Date.now().toString(36)}`;
-    const workers: WorkerProcess[] = [];
-    for (let i = 0; i < WORKERS; i++) {
-      const worker = await spawnWorkerProcess({ taskQueue, address, bundlePath: bundle, args: ['--log-format', 'json'] });
-      workers.push(worker);
-      cleanups.push(() => worker.stop());
-    }
-
-    const connection = await Connection.connect({ address });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection });
+    const { workers, client } = await workersAndClient({ work, address, taskQueue, count: WORKERS, cleanups });
     const started = Date.now();
     const handle = await startRollout(client, {
       rolloutId: `fleet10k-${Date.now().toString(36)}`,
@@ -116,7 +71,7 @@ async function main(): Promise<void> {
     const wall = (Date.now() - started) / 1000;
     const ideal = Math.ceil(hosts / concurrency) * installSeconds;
     const stats = simulator.stats();
-    const runs = await historyPerRun(client, handle.workflowId, handle.firstExecutionRunId);
+    const runs = (await chainHistory(client, handle.workflowId, handle.firstExecutionRunId)).perRun;
     printFigures(`${hosts} hosts on ${database ? 'the cluster (PostgreSQL, two server nodes)' : `Temporal at ${address}`}, ${WORKERS} workers`, [
       ['concurrency / install time / poll', `${concurrency} / ${installSeconds} s / ${pollSeconds} s`],
       ['outcome', `${result.outcome}: ${result.totals.succeeded} succeeded, ${result.totals.failed} failed`],

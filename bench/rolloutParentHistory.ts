@@ -5,29 +5,17 @@
  * by the hosts remediated; also the event types that make up most of it. Target: <= 10 per host.
  * Usage: npm run bench -- rollout-parent-history, or node ... bench/rolloutParentHistory.ts [hosts] [concurrency]
  */
-import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { closeAllVcenterSessions } from '../src/activities/vcenterSessions';
 import { rolloutResult, startRollout } from '../src/api/rollouts';
 import { vcentersSource } from '../src/inventory/vcenterHosts';
+import { chainHistory } from './clusterBench';
 import type { HistoryEvent } from './events';
 import { printFigures } from './figures';
 import { withStack } from './stack';
 
 const [HOSTS = 1_000, CONCURRENCY = 100] = process.argv.slice(2).map(Number);
 const CLUSTER_SIZE = 50;
-
-/** Every event of every run of the workflow, following continue-as-new. */
-async function chainEvents(client: Client, workflowId: string, firstRunId: string): Promise<{ runs: number; events: HistoryEvent[] }> {
-  const events: HistoryEvent[] = [];
-  let runs = 0;
-  for (let runId: string | undefined = firstRunId; runId && runs < 10_000; runs++) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    events.push(...(history.events ?? []));
-    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return { runs, events };
-}
 
 /** "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED" and the like, by count. */
 function byType(events: readonly HistoryEvent[]): [string, number][] {
@@ -59,7 +47,8 @@ async function main(): Promise<void> {
         }, taskQueue);
         const result = await rolloutResult(handle);
         const wall = (Date.now() - started) / 1000;
-        const { runs, events } = await chainEvents(client, handle.workflowId, handle.firstExecutionRunId);
+        const { perRun, events } = await chainHistory(client, handle.workflowId, handle.firstExecutionRunId, true);
+        const runs = perRun.length;
         const remediated = result.totals.succeeded;
         const perHost = events.length / Math.max(remediated, 1);
         printFigures(`rollout parent history per remediated host (${temporal.label})`, [
